@@ -1,0 +1,288 @@
+#include "selection.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "errors.h"
+
+namespace ipcae {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+NoiseKey make_key(uint64_t seed, Stream stream, uint64_t counter) {
+  const uint64_t z =
+      splitmix64(splitmix64(seed) ^ (static_cast<uint64_t>(stream) << 56) ^ counter);
+  return NoiseKey{static_cast<uint32_t>(z), static_cast<uint32_t>(z >> 32)};
+}
+
+namespace {
+
+#define IPCAE_INLINE inline __attribute__((always_inline))
+
+// Branch-free float log and exp, so that the loops over D vectorise (libm calls do not).
+// logf: argument reduction to [sqrt(1/2), sqrt(2)) and the classic odd series in s = f/(2+f)
+// (about 1 ulp); valid for positive normal inputs, which is all the Gumbel transform produces.
+IPCAE_INLINE float fast_log(float x) {
+  uint32_t ix;
+  std::memcpy(&ix, &x, 4);
+  ix += 0x3f800000U - 0x3f3504f3U;
+  const int e = static_cast<int>(ix >> 23) - 0x7f;
+  ix = (ix & 0x007fffffU) + 0x3f3504f3U;
+  float m;
+  std::memcpy(&m, &ix, 4);
+  const float f = m - 1.0f;
+  const float s = f / (2.0f + f);
+  const float z = s * s;
+  const float w = z * z;
+  const float t1 = w * (0.40000972152f + w * 0.24279078841f);
+  const float t2 = z * (0.66666662693f + w * 0.28498786688f);
+  const float r = t2 + t1;
+  const float hfsq = 0.5f * f * f;
+  const float k = static_cast<float>(e);
+  return s * (hfsq + r) + k * 9.0580006145e-06f - hfsq + f + k * 6.9313812256e-01f;
+}
+
+// expf for x <= 0 (softmax after the max is subtracted); flushes below e^-87 to about 1e-38.
+IPCAE_INLINE float fast_exp_nonpos(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  const float t = x * 1.44269504089f;
+  const float n = (t + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+  const float p =
+      1.0f + r * (1.0f + r * (0.5f + r * (0.16666667f + r * (0.041666668f +
+                                                          r * (0.0083333338f + r * 0.0013888889f)))));
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
+template <typename T>
+struct Math;
+template <>
+struct Math<float> {
+  static IPCAE_INLINE float log(float x) { return fast_log(x); }
+  static IPCAE_INLINE float exp_nonpos(float x) { return fast_exp_nonpos(x); }
+};
+template <>
+struct Math<double> {
+  static IPCAE_INLINE double log(double x) { return std::log(x); }
+  static IPCAE_INLINE double exp_nonpos(double x) { return std::exp(x); }
+};
+
+constexpr float kUniformScale = 1.0f / 8388608.0f;  // 2^-23
+
+template <typename T>
+IPCAE_INLINE T gumbel_from_hash(uint32_t h) {
+  const T u = (static_cast<T>(static_cast<int32_t>(h >> 9)) + T(0.5)) * T(kUniformScale);
+  return -Math<T>::log(-Math<T>::log(u));
+}
+
+// z[d] = (L[d] + G[d]) / T for one (replica, sample, node); returns max_d z[d].
+template <typename T>
+IPCAE_INLINE T noisy_logits(const T* Lk, T inv_t, bool with_noise, uint32_t base, NoiseKey key,
+                      int64_t D, T* z) {
+  T mx = -std::numeric_limits<T>::infinity();
+  if (with_noise) {
+#pragma omp simd reduction(max : mx)
+    for (int64_t d = 0; d < D; ++d) {
+      const uint32_t h = noise_hash(base + static_cast<uint32_t>(d), key);
+      const T v = (Lk[d] + gumbel_from_hash<T>(h)) * inv_t;
+      z[d] = v;
+      mx = v > mx ? v : mx;
+    }
+  } else {
+#pragma omp simd reduction(max : mx)
+    for (int64_t d = 0; d < D; ++d) {
+      const T v = Lk[d] * inv_t;
+      z[d] = v;
+      mx = v > mx ? v : mx;
+    }
+  }
+  return mx;
+}
+
+template <typename T>
+void forward_kernel(const T* L, const T* X, T* U, T* stats, int64_t R, int64_t B, int64_t K, int64_t D,
+                    T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
+  const T inv_t = T(1) / temperature;
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1));
+  at::parallel_for(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
+    std::vector<T> z(static_cast<size_t>(D));
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t k = i % K;
+      const int64_t b = (i / K) % B;
+      const int64_t r = i / (K * B);
+      const T* Lk = L + (r * K + k) * D;
+      const T* xb = X + b * D;
+      const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
+      const T mx = noisy_logits<T>(Lk, inv_t, with_noise, base, keys[r], D, z.data());
+      T s = 0, a = 0;
+#pragma omp simd reduction(+ : s, a)
+      for (int64_t d = 0; d < D; ++d) {
+        const T e = Math<T>::exp_nonpos(z[d] - mx);
+        s += e;
+        a += e * xb[d];
+      }
+      const int64_t o = (r * B + b) * K + k;
+      U[o] = a / s;
+      stats[2 * o] = mx;  // kept for the backward pass: softmax max and normaliser
+      stats[2 * o + 1] = s;
+    }
+  });
+}
+
+// g[d] += coef * exp(z_d - mx) * (x_d - u): one backward row. Two simple passes (regenerate z into
+// an L1-resident buffer, then accumulate) vectorise better than one fused pass.
+template <typename T>
+IPCAE_INLINE void accumulate_row(const T* __restrict Lk, const T* __restrict xb, T* __restrict g,
+                                 T* __restrict z, int64_t D, T inv_t, T mx, T coef, T u, bool with_noise,
+                                 uint32_t base, NoiseKey key) {
+  if (with_noise) {
+#pragma omp simd
+    for (int64_t d = 0; d < D; ++d) {
+      const uint32_t h = noise_hash(base + static_cast<uint32_t>(d), key);
+      z[d] = (Lk[d] + gumbel_from_hash<T>(h)) * inv_t - mx;
+    }
+  } else {
+#pragma omp simd
+    for (int64_t d = 0; d < D; ++d) z[d] = Lk[d] * inv_t - mx;
+  }
+#pragma omp simd
+  for (int64_t d = 0; d < D; ++d) g[d] += coef * Math<T>::exp_nonpos(z[d]) * (xb[d] - u);
+}
+
+template <typename T>
+void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T* dU, T* dL, int64_t R,
+                     int64_t B, int64_t K, int64_t D, T temperature, const std::vector<NoiseKey>& keys,
+                     bool with_noise) {
+  const T inv_t = T(1) / temperature;
+  // One task per (replica, node): it owns its row of dL, so the sum over b has a fixed order
+  // whatever the thread count (bit-identical results). The noise is regenerated, and the
+  // forward's softmax max and normaliser make it one pass over D.
+  at::parallel_for(0, R * K, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> z(static_cast<size_t>(D));
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t k = i % K;
+      const int64_t r = i / K;
+      const T* Lk = L + (r * K + k) * D;
+      T* g = dL + (r * K + k) * D;
+      std::fill(g, g + D, T(0));
+      const NoiseKey key = keys[r];
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t o = (r * B + b) * K + k;
+        const T u = U[o], mx = stats[2 * o];
+        // dU/dz_d = M_d (x_d - u), M_d = exp(z_d - mx) / s, dz/dL = 1/T.
+        const T coef = dU[o] * inv_t / stats[2 * o + 1];
+        const T* xb = X + b * D;
+        const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
+        accumulate_row<T>(Lk, xb, g, z.data(), D, inv_t, mx, coef, u, with_noise, base, key);
+      }
+    }
+  });
+}
+
+void check_shapes(const torch::Tensor& L, const torch::Tensor& x, size_t nkeys) {
+  IPCAE_CHECK(L.dim() == 3 && x.dim() == 2 && L.size(2) == x.size(1), "ERR_INVALID_ARGUMENT",
+              "selection: expected L [R,K,D] and x [B,D] with the same D");
+  IPCAE_CHECK(static_cast<int64_t>(nkeys) == L.size(0), "ERR_INVALID_ARGUMENT",
+              "selection: expected one noise key per replica");
+  IPCAE_CHECK(x.size(0) * L.size(1) * L.size(2) < (int64_t{1} << 32), "ERR_INVALID_ARGUMENT",
+              "batch size x K x D must stay below 2^32 (the noise counter is 32-bit)");
+}
+
+}  // namespace
+
+torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int64_t K, int64_t D,
+                           torch::Dtype dtype, const torch::Device& device) {
+  const int64_t R = static_cast<int64_t>(keys.size());
+  const int64_t n = rows * K * D;
+  const int64_t mask = 0xffffffffLL;
+  auto i64 = torch::TensorOptions().dtype(torch::kLong).device(device);
+  std::vector<int64_t> k0(R), k1(R);
+  for (int64_t r = 0; r < R; ++r) {
+    k0[r] = keys[r].k0;
+    k1[r] = keys[r].k1;
+  }
+  auto kt0 = torch::tensor(k0, torch::kLong).to(device).view({R, 1});
+  auto kt1 = torch::tensor(k1, torch::kLong).to(device).view({R, 1});
+  auto lowbias = [&](torch::Tensor v) {
+    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 16));
+    v = torch::bitwise_and(v * static_cast<int64_t>(0x7feb352dLL), mask);
+    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 15));
+    v = torch::bitwise_and(v * static_cast<int64_t>(0x846ca68bLL), mask);
+    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 16));
+    return v;
+  };
+  auto c = torch::arange(n, i64).view({1, n}).expand({R, n});
+  auto h = lowbias(torch::bitwise_xor(c, kt0));
+  h = lowbias(torch::bitwise_and(h + kt1, mask));
+  auto u = (torch::bitwise_right_shift(h, 9).to(dtype) + 0.5) * static_cast<double>(kUniformScale);
+  return (-torch::log(-torch::log(u))).view({R, rows, K, D});
+}
+
+void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double temperature,
+                       const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
+                       torch::Tensor& stats) {
+  check_shapes(L, x, keys.size());
+  const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
+  IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
+                  U.sizes() == torch::IntArrayRef({R, B, K}),
+              "ERR_INTERNAL", "selection_forward: expected contiguous CPU tensors");
+  if (!stats.defined() || stats.sizes() != torch::IntArrayRef({R, B, K, 2}) || stats.scalar_type() != L.scalar_type())
+    stats = torch::empty({R, B, K, 2}, L.options());
+  AT_DISPATCH_FLOATING_TYPES(L.scalar_type(), "selection_forward", [&] {
+    forward_kernel<scalar_t>(L.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
+                             U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(), R, B, K, D,
+                             static_cast<scalar_t>(temperature), keys, with_noise);
+  });
+}
+
+void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
+                        const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
+                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL) {
+  check_shapes(L, x, keys.size());
+  const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
+  IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
+                  dU.is_contiguous() && dL.is_contiguous() && dL.sizes() == L.sizes() &&
+                  stats.defined() && stats.numel() == 2 * R * B * K,
+              "ERR_INTERNAL", "selection_backward: expected contiguous CPU tensors");
+  AT_DISPATCH_FLOATING_TYPES(L.scalar_type(), "selection_backward", [&] {
+    backward_kernel<scalar_t>(L.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
+                              U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(), dU.data_ptr<scalar_t>(),
+                              dL.data_ptr<scalar_t>(), R, B, K, D,
+                              static_cast<scalar_t>(temperature), keys, with_noise);
+  });
+}
+
+namespace {
+torch::Tensor relaxed_weights(const torch::Tensor& L, const torch::Tensor& noise, double t) {
+  // L [R,K,D] + noise [R,rows,K,D] -> M [R,rows,K,D]
+  auto z = noise.defined() ? (L.unsqueeze(1) + noise) : L.unsqueeze(1);
+  return torch::softmax(z / t, -1);
+}
+}  // namespace
+
+torch::Tensor selection_forward_reference(const torch::Tensor& L, const torch::Tensor& x,
+                                          double temperature, const torch::Tensor& noise) {
+  auto M = relaxed_weights(L, noise, temperature);              // [R,B|1,K,D]
+  return torch::matmul(M, x.unsqueeze(0).unsqueeze(-1)).squeeze(-1);  // [R,B,K]
+}
+
+torch::Tensor selection_backward_reference(const torch::Tensor& L, const torch::Tensor& x,
+                                           const torch::Tensor& U, const torch::Tensor& dU,
+                                           double temperature, const torch::Tensor& noise) {
+  auto M = relaxed_weights(L, noise, temperature);                     // [R,B,K,D]
+  auto centred = x.unsqueeze(0).unsqueeze(2) - U.unsqueeze(-1);        // [R,B,K,D]
+  return (M * centred * dU.unsqueeze(-1)).sum(1) / temperature;        // [R,K,D]
+}
+
+}  // namespace ipcae

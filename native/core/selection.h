@@ -1,0 +1,67 @@
+// The relaxed (Gumbel-softmax) feature selection: the hot spot of IP-CAE training.
+//
+// For every replica r, sample b and selector node k:
+//   M[r,b,k,:] = softmax((L[r,k,:] + G[r,b,k,:]) / T),   U[r,b,k] = <M[r,b,k,:], x[b,:]>
+// The noise G is a pure function of (key of replica r at this step, element index), drawn from a
+// counter-based generator, so the backward pass regenerates it instead of storing R*B*K*D values.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ipcae {
+
+// Key of one noise stream (one replica, one training step). Derived from the run seed.
+struct NoiseKey {
+  uint32_t k0 = 0;
+  uint32_t k1 = 0;
+};
+
+// Streams that draw from the counter-based generator. Each has its own key space.
+enum class Stream : uint64_t { Gumbel = 1, Dropout = 2 };
+
+uint64_t splitmix64(uint64_t x);
+// key = splitmix64(splitmix64(seed) ^ (stream << 56) ^ counter), split into two 32-bit words.
+NoiseKey make_key(uint64_t seed, Stream stream, uint64_t counter);
+
+// The generator itself: a 32-bit hash of the element counter under the key (two rounds of
+// Wellons' lowbias32). Uniform in (0,1): ((h >> 9) + 0.5) * 2^-23, never 0 or 1.
+inline __attribute__((always_inline)) uint32_t lowbias32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+inline __attribute__((always_inline)) uint32_t noise_hash(uint32_t counter, NoiseKey key) {
+  return lowbias32(lowbias32(counter ^ key.k0) + key.k1);
+}
+
+// Materialised standard Gumbel noise of shape [R, rows, K, D] (rows = B for per-sample noise,
+// 1 for per-batch), computed with tensor ops on `device`: the reference the fused kernel must match.
+torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int64_t K, int64_t D,
+                           torch::Dtype dtype, const torch::Device& device);
+
+// Fused forward: L [R,K,D], x [B,D] (shared by replicas) -> U [R,B,K] (written to `U`), and
+// `stats` [R,B,K,2] (softmax max and normaliser, allocated if needed) for the backward pass.
+// with_noise = false means L already holds the noisy logits (per-batch noise) or no noise at all.
+void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double temperature,
+                       const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
+                       torch::Tensor& stats);
+
+// Fused backward: writes dLoss/dL [R,K,D] into `dL` given dU [R,B,K] and the forward's U.
+void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
+                        const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
+                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL);
+
+// Unfused versions with tensor ops on any device (they materialise [R,B,K,D]); the same maths.
+torch::Tensor selection_forward_reference(const torch::Tensor& L, const torch::Tensor& x,
+                                          double temperature, const torch::Tensor& noise);
+torch::Tensor selection_backward_reference(const torch::Tensor& L, const torch::Tensor& x,
+                                           const torch::Tensor& U, const torch::Tensor& dU,
+                                           double temperature, const torch::Tensor& noise);
+
+}  // namespace ipcae
