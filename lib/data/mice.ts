@@ -1,0 +1,102 @@
+// Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { IpcaeError } from '../errors.js';
+import { trainTestSplit } from './random.js';
+
+export interface PreparedDataset {
+  name: string;
+  featureNames: string[];
+  classNames: string[];
+  inputDim: number;
+  classes: number;
+  train: { x: Float32Array; y: Int32Array };
+  val: { x: Float32Array; y: Int32Array };
+  test: { x: Float32Array; y: Int32Array };
+  indices: { train: number[]; val: number[]; test: number[] };
+}
+
+/** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
+export function readMiceCsv(file: string) {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `Cannot read Mice Protein file ${file}: ${(e as Error).message}`);
+  }
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  const lines = buf.toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
+  const header = lines[0].split(',');
+  const col = (name: string) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new IpcaeError('ERR_DATA', `${file}: missing column '${name}'`);
+    return i;
+  };
+  const g = col('Genotype'),
+    t = col('Treatment'),
+    b = col('Behavior');
+  const proteinCols = header.map((h, i) => [h, i] as const).filter(([h]) => h.endsWith('_N'));
+  if (proteinCols.length !== 77) throw new IpcaeError('ERR_DATA', `${file}: expected 77 protein columns (*_N), found ${proteinCols.length}`);
+  const rows = lines.slice(1).map((l, r) => {
+    const c = l.split(',');
+    if (c.length !== header.length)
+      throw new IpcaeError('ERR_DATA', `${file}: row ${r + 2} has ${c.length} fields, expected ${header.length}`);
+    return c;
+  });
+  const x = rows.map((c) => proteinCols.map(([, i]) => (c[i] === '' ? NaN : Number(c[i]))));
+  // label = 1·[Control] + 2·[Memantine] + 4·[C/S]
+  const y = rows.map((c) => (c[g] === 'Control' ? 1 : 0) + (c[t] === 'Memantine' ? 2 : 0) + (c[b] === 'C/S' ? 4 : 0));
+  return { featureNames: proteinCols.map(([h]) => h), x, y };
+}
+
+export function prepareMice(file: string): PreparedDataset {
+  const { featureNames, x, y } = readMiceCsv(file);
+  const n = x.length,
+    D = featureNames.length;
+  // Missing values: the mean of that protein over the rows of the same class, observed values only.
+  for (let d = 0; d < D; d++) {
+    const sum = new Float64Array(8),
+      cnt = new Float64Array(8);
+    for (let i = 0; i < n; i++)
+      if (!Number.isNaN(x[i][d])) {
+        sum[y[i]] += x[i][d];
+        cnt[y[i]]++;
+      }
+    for (let i = 0; i < n; i++) if (Number.isNaN(x[i][d])) x[i][d] = sum[y[i]] / cnt[y[i]];
+  }
+  const all = Array.from({ length: n }, (_, i) => i);
+  const first = trainTestSplit(all, 0.6, 42);
+  const second = trainTestSplit(first.test, 0.5, 42);
+  const idx = { train: first.train, val: second.train, test: second.test };
+  const lo = new Float64Array(D).fill(Infinity),
+    hi = new Float64Array(D).fill(-Infinity);
+  for (const i of idx.train)
+    for (let d = 0; d < D; d++) {
+      lo[d] = Math.min(lo[d], x[i][d]);
+      hi[d] = Math.max(hi[d], x[i][d]);
+    }
+  const pack = (ix: number[]) => {
+    const out = new Float32Array(ix.length * D);
+    const lab = new Int32Array(ix.length);
+    ix.forEach((i, r) => {
+      lab[r] = y[i];
+      for (let d = 0; d < D; d++) out[r * D + d] = hi[d] > lo[d] ? (x[i][d] - lo[d]) / (hi[d] - lo[d]) : 0;
+    });
+    return { x: out, y: lab };
+  };
+  const classNames = Array.from({ length: 8 }, (_, c) =>
+    `${c & 1 ? 'c' : 't'}-${c & 2 ? 'CS' : 'SC'}-${c & 4 ? 'm' : 's'}`.replace(/^(.)-(..)-(.)$/, (_m, a, b2, cc) => `${a}-${b2}-${cc}`),
+  );
+  return {
+    name: 'mice',
+    featureNames,
+    classNames,
+    inputDim: D,
+    classes: 8,
+    train: pack(idx.train),
+    val: pack(idx.val),
+    test: pack(idx.test),
+    indices: idx,
+  };
+}

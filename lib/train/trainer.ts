@@ -1,0 +1,258 @@
+// The TypeScript face of the native trainer: validated options, typed data, the temperature
+// schedule, AbortSignal, progress callbacks, and errors that carry the caller's stack.
+import { loadNative, type NativeTrainer, type NativeSplit, type NativeEpochReport } from '../../bindings/index.js';
+import { IpcaeError, invalidArgument, native } from '../errors.js';
+import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from './options.js';
+import { temperatures, type TemperatureSchedule, DEFAULT_SCHEDULE } from './schedule.js';
+
+export interface SplitInput {
+  /** Row-major features, rows × inputDim. */
+  x: Float32Array | ArrayLike<number>;
+  /** Class labels in [0, C) (classification) or rows × targetWidth values (regression). */
+  y?: Int32Array | Float32Array | ArrayLike<number>;
+}
+
+export interface DataInput {
+  train: SplitInput;
+  val: SplitInput;
+  test: SplitInput;
+}
+
+export interface ReplicaEpochMetrics {
+  seed: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Accuracy (fraction) for classification, reconstruction error (SPEC 5) or MSE otherwise. */
+  valMetric: number;
+  uniquePct: number;
+  gjsd: number;
+  meanMaxProb: number;
+  improved: boolean;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  temperature: number;
+  seconds: number;
+  replicas: ReplicaEpochMetrics[];
+}
+
+export interface FitOptions extends Partial<TemperatureSchedule> {
+  /** Stop after this epoch index (exclusive) instead of `epochs`; the schedule still spans `epochs`. */
+  until?: number;
+  onEpoch?: (m: EpochMetrics) => void;
+  signal?: AbortSignal;
+}
+
+export interface ReplicaResult {
+  seed: number;
+  bestEpoch: number;
+  bestValLoss: number;
+  /** The K selected feature indices (argmax of the best-validation logits). */
+  selected: number[];
+  /** softmax of the best-validation logits, K × D, row-major. */
+  probabilities: Float32Array;
+  test: { loss: number; metric: number };
+}
+
+export interface FitResult {
+  history: EpochMetrics[];
+  replicas: ReplicaResult[];
+}
+
+export class Trainer {
+  readonly options: TrainerOptions;
+  private handle: NativeTrainer | undefined;
+
+  constructor(options: TrainerOptionsInput) {
+    this.options = resolveTrainerOptions(options);
+    const addon = loadNative();
+    try {
+      this.handle = new addon.Trainer(this.options);
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e), { cause: e });
+    }
+  }
+
+  private get native(): NativeTrainer {
+    if (!this.handle) throw new IpcaeError('ERR_DISPOSED', 'this trainer was disposed');
+    return this.handle;
+  }
+
+  get replicas(): number {
+    return this.options.seeds.length;
+  }
+
+  info() {
+    return this.native.info();
+  }
+
+  async setData(data: DataInput): Promise<void> {
+    if (!data || typeof data !== 'object') throw invalidArgument('data', 'an object { train, val, test }', data);
+    const splits = (['train', 'val', 'test'] as const).map((name) => this.toNativeSplit(name, data[name]));
+    const n = this.native;
+    await native(() => n.setData(splits[0], splits[1], splits[2]));
+  }
+
+  private toNativeSplit(name: string, s: SplitInput | undefined): NativeSplit {
+    const D = this.options.inputDim;
+    if (!s || typeof s !== 'object') throw invalidArgument(`data.${name}`, 'an object { x, y }', s);
+    const x = s.x instanceof Float32Array ? s.x : Float32Array.from(s.x ?? []);
+    if (x.length % D !== 0)
+      throw invalidArgument(`data.${name}.x`, `a multiple of inputDim = ${D} values`, s.x);
+    const rows = x.length / D;
+    if (rows === 0) throw invalidArgument(`data.${name}.x`, 'a non-empty split', s.x);
+    const task = this.options.task;
+    let y: Int32Array | Float32Array | undefined;
+    if (task === 'classification') {
+      if (!s.y) throw invalidArgument(`data.${name}.y`, `${rows} class labels`, s.y);
+      y = s.y instanceof Int32Array ? s.y : Int32Array.from(s.y);
+      if (y.length !== rows) throw invalidArgument(`data.${name}.y`, `${rows} class labels (one per row)`, s.y);
+      for (let i = 0; i < y.length; i++) {
+        if (!Number.isInteger(s.y[i] as number) || y[i] < 0 || y[i] >= this.options.outputDim)
+          throw invalidArgument(`data.${name}.y[${i}]`, `a class label in [0, ${this.options.outputDim})`, s.y[i]);
+      }
+    } else if (task === 'regression') {
+      if (!s.y) throw invalidArgument(`data.${name}.y`, `${rows * this.options.outputDim} target values`, s.y);
+      y = s.y instanceof Float32Array ? s.y : Float32Array.from(s.y);
+      if (y.length !== rows * this.options.outputDim)
+        throw invalidArgument(`data.${name}.y`, `rows × outputDim = ${rows * this.options.outputDim} target values`, s.y);
+    }
+    return { x, rows, y };
+  }
+
+  /**
+   * Trains from the current epoch up to `until` (default: the schedule's `epochs`), one native
+   * call; per-epoch metrics reach `onEpoch` while it runs. Abort stops between two steps and
+   * leaves the trainer at the last completed epoch (rejects with ERR_CANCELLED).
+   */
+  async fit(o: FitOptions = {}): Promise<FitResult> {
+    const schedule: TemperatureSchedule = {
+      t0: o.t0 ?? DEFAULT_SCHEDULE.t0,
+      tEnd: o.tEnd ?? DEFAULT_SCHEDULE.tEnd,
+      epochs: o.epochs ?? DEFAULT_SCHEDULE.epochs,
+    };
+    for (const [k, v] of Object.entries(schedule))
+      if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw invalidArgument(`fit.${k}`, 'a positive number', v);
+    if (!Number.isInteger(schedule.epochs)) throw invalidArgument('fit.epochs', 'an integer >= 1', schedule.epochs);
+    const until = o.until ?? schedule.epochs;
+    if (!Number.isInteger(until) || until < 0 || until > schedule.epochs)
+      throw invalidArgument('fit.until', `an integer in [0, ${schedule.epochs}]`, o.until);
+    const history: EpochMetrics[] = [];
+    const from = this.native.info().epoch;
+    await this.trainEpochs(temperatures(schedule, Math.min(from, until), until), (m) => {
+      history.push(m);
+      o.onEpoch?.(m);
+    }, o.signal);
+    return { history, replicas: await this.results() };
+  }
+
+  /** Runs one epoch per temperature. */
+  async trainEpochs(temps: number[], onEpoch?: (m: EpochMetrics) => void, signal?: AbortSignal): Promise<void> {
+    if (!Array.isArray(temps) || temps.some((t) => !(typeof t === 'number' && t > 0 && Number.isFinite(t))))
+      throw invalidArgument('temperatures', 'an array of positive numbers', temps);
+    if (signal?.aborted) throw new IpcaeError('ERR_CANCELLED', 'training was cancelled before it started');
+    const n = this.native;
+    const seeds = this.options.seeds;
+    const onAbort = () => n.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await native(() =>
+        n.train(temps, (r: NativeEpochReport) => {
+          onEpoch?.({
+            epoch: r.epoch,
+            temperature: r.temperature,
+            seconds: r.seconds,
+            replicas: r.replicas.map((x, i) => ({ seed: seeds[i], ...x })),
+          });
+        }),
+      );
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async evaluate(split: 'train' | 'val' | 'test' = 'test', opts: { best?: boolean } = {}) {
+    if (!['train', 'val', 'test'].includes(split)) throw invalidArgument('split', "'train', 'val' or 'test'", split);
+    const n = this.native;
+    return native(() => n.evaluate(split, opts.best ?? true));
+  }
+
+  /** Selected indices per replica (K each) and the K×D probabilities. */
+  async selection(opts: { best?: boolean } = {}) {
+    const n = this.native;
+    const s = await native(() => n.selection(opts.best ?? true));
+    const K = this.options.k,
+      D = this.options.inputDim;
+    return this.options.seeds.map((seed, r) => ({
+      seed,
+      indices: Array.from(s.indices.subarray(r * K, (r + 1) * K)),
+      probabilities: s.probabilities.slice(r * K * D, (r + 1) * K * D),
+    }));
+  }
+
+  /** Test metrics with the best-validation parameters, and the selection, per replica. */
+  async results(): Promise<ReplicaResult[]> {
+    const info = this.native.info();
+    const test = await this.evaluate('test', { best: true });
+    const sel = await this.selection({ best: true });
+    return sel.map((s, r) => ({
+      seed: s.seed,
+      bestEpoch: info.bestEpoch[r],
+      bestValLoss: info.bestValLoss[r],
+      selected: s.indices,
+      probabilities: s.probabilities,
+      test: { loss: test.loss[r], metric: test.metric[r] },
+    }));
+  }
+
+  async saveState(): Promise<Buffer> {
+    const n = this.native;
+    return native(() => n.saveState());
+  }
+
+  async loadState(state: Buffer | Uint8Array): Promise<void> {
+    if (!(state instanceof Uint8Array)) throw invalidArgument('state', 'a Buffer', state);
+    const n = this.native;
+    const buf = Buffer.isBuffer(state) ? state : Buffer.from(state.buffer, state.byteOffset, state.byteLength);
+    await native(() => n.loadState(buf));
+  }
+
+  /** Loss and flat gradient on the first training batch at the current step's noise (for checks). */
+  async lossAndGradient(temperature: number) {
+    const n = this.native;
+    return native(() => n.lossAndGradient(temperature));
+  }
+  getParameters(): Float64Array {
+    return this.native.getParameters();
+  }
+  setParameters(values: Float64Array): void {
+    const n = this.native;
+    try {
+      n.setParameters(values);
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e));
+    }
+  }
+  parameterLayout() {
+    return this.native.parameterLayout();
+  }
+
+  /** Frees the native memory now; any later use is an ERR_DISPOSED error. */
+  dispose(): void {
+    if (!this.handle) return;
+    try {
+      this.handle.dispose();
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e));
+    }
+    this.handle = undefined;
+  }
+}
+
+export function capabilities() {
+  return loadNative().capabilities();
+}
