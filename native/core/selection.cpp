@@ -110,27 +110,61 @@ IPCAE_INLINE T noisy_logits(const T* Lk, T inv_t, bool with_noise, uint32_t base
   return mx;
 }
 
+// Rows are copied into buffers padded to a multiple of 16 (logit padding -inf, input padding 0), so
+// every loop over D runs in full vectors: with D = 77, say, a scalar remainder loop would otherwise
+// cost as much as the vector body.
+constexpr int64_t kPad = 16;
+inline int64_t padded(int64_t D) { return (D + kPad - 1) / kPad * kPad; }
+
+template <typename T>
+void load_logits(const T* src, int64_t D, int64_t Dp, T* dst) {
+  std::copy(src, src + D, dst);
+  std::fill(dst + D, dst + Dp, -std::numeric_limits<T>::infinity());
+}
+template <typename T>
+void load_input(const T* src, int64_t D, int64_t Dp, T* dst) {
+  std::copy(src, src + D, dst);
+  std::fill(dst + D, dst + Dp, T(0));
+}
+
 template <typename T>
 void forward_kernel(const T* L, const T* X, T* U, T* stats, int64_t R, int64_t B, int64_t K, int64_t D,
                     T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
   const T inv_t = T(1) / temperature;
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1));
+  const int64_t Dp = padded(D);
+  const int64_t grain = std::max<int64_t>(1, 16384 / Dp);
   at::parallel_for(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> z(static_cast<size_t>(D));
-    for (int64_t i = begin; i < end; ++i) {
-      const int64_t k = i % K;
-      const int64_t b = (i / K) % B;
-      const int64_t r = i / (K * B);
-      const T* Lk = L + (r * K + k) * D;
-      const T* xb = X + b * D;
+    std::vector<T> z(Dp), Lp(Dp), xp(Dp);
+    int64_t lastL = -1, lastB = -1;
+    // (r, b, k) advanced by increments: no integer division per row
+    int64_t k = begin % K, b = (begin / K) % B, r = begin / (K * B);
+    for (int64_t i = begin; i < end; ++i, ++k) {
+      if (k == K) {
+        k = 0;
+        if (++b == B) {
+          b = 0;
+          ++r;
+        }
+      }
+      const T* Lrow = L + (r * K + k) * D;
+      const T* xx = X + b * D;
+      if (Dp != D) {  // copy only when padding is needed
+        if (r * K + k != lastL) load_logits(Lrow, D, Dp, Lp.data());
+        if (b != lastB) load_input(xx, D, Dp, xp.data());
+        lastL = r * K + k;
+        lastB = b;
+        Lrow = Lp.data();
+        xx = xp.data();
+      }
       const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
-      const T mx = noisy_logits<T>(Lk, inv_t, with_noise, base, keys[r], D, z.data());
+      const T mx = noisy_logits<T>(Lrow, inv_t, with_noise, base, keys[r], Dp, z.data());
       T s = 0, a = 0;
+      const T* zz = z.data();
 #pragma omp simd reduction(+ : s, a)
-      for (int64_t d = 0; d < D; ++d) {
-        const T e = Math<T>::exp_nonpos(z[d] - mx);
+      for (int64_t d = 0; d < Dp; ++d) {
+        const T e = Math<T>::exp_nonpos(zz[d] - mx);
         s += e;
-        a += e * xb[d];
+        a += e * xx[d];
       }
       const int64_t o = (r * B + b) * K + k;
       U[o] = a / s;
@@ -165,27 +199,36 @@ void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T
                      int64_t B, int64_t K, int64_t D, T temperature, const std::vector<NoiseKey>& keys,
                      bool with_noise) {
   const T inv_t = T(1) / temperature;
+  const int64_t Dp = padded(D);
   // One task per (replica, node): it owns its row of dL, so the sum over b has a fixed order
-  // whatever the thread count (bit-identical results). The noise is regenerated, and the
-  // forward's softmax max and normaliser make it one pass over D.
+  // whatever the thread count (bit-identical results). The noise is regenerated; the forward's
+  // softmax max and normaliser are reused.
   at::parallel_for(0, R * K, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> z(static_cast<size_t>(D));
+    std::vector<T> z(Dp), Lp(Dp), xp(Dp), g(Dp);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t k = i % K;
       const int64_t r = i / K;
-      const T* Lk = L + (r * K + k) * D;
-      T* g = dL + (r * K + k) * D;
-      std::fill(g, g + D, T(0));
+      const T* Lrow = L + (r * K + k) * D;
+      if (Dp != D) {
+        load_logits(Lrow, D, Dp, Lp.data());
+        Lrow = Lp.data();
+      }
+      std::fill(g.begin(), g.end(), T(0));
       const NoiseKey key = keys[r];
       for (int64_t b = 0; b < B; ++b) {
         const int64_t o = (r * B + b) * K + k;
         const T u = U[o], mx = stats[2 * o];
         // dU/dz_d = M_d (x_d - u), M_d = exp(z_d - mx) / s, dz/dL = 1/T.
         const T coef = dU[o] * inv_t / stats[2 * o + 1];
-        const T* xb = X + b * D;
+        const T* xx = X + b * D;
+        if (Dp != D) {
+          load_input(xx, D, Dp, xp.data());
+          xx = xp.data();
+        }
         const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
-        accumulate_row<T>(Lk, xb, g, z.data(), D, inv_t, mx, coef, u, with_noise, base, key);
+        accumulate_row<T>(Lrow, xx, g.data(), z.data(), Dp, inv_t, mx, coef, u, with_noise, base, key);
       }
+      std::copy(g.begin(), g.begin() + D, dL + (r * K + k) * D);
     }
   });
 }

@@ -1,0 +1,108 @@
+// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape] [--epochs N] [--replicas 1,10]
+// Prints one row per case, readable by scripts:
+//   mnist-shape  cpu  R=1  0.84 s/epoch  …
+//   mice-shape   cpu  R=10  3.9 s total  …
+import os from 'node:os';
+import { Command } from 'commander';
+import { Trainer, capabilities } from '../lib/index.js';
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function synthetic(rows: number, d: number, classes: number, seed: number) {
+  const r = rng(seed);
+  const x = new Float32Array(rows * d);
+  const y = new Int32Array(rows);
+  // pixel-like data: sparse non-negative values, the class shifts a block of features
+  for (let i = 0; i < rows; i++) {
+    const c = i % classes;
+    y[i] = c;
+    for (let j = 0; j < d; j++) {
+      const v = r();
+      x[i * d + j] = v < 0.8 ? 0 : v + (Math.floor((j * classes) / d) === c ? 0.5 : 0);
+    }
+  }
+  return { x, y };
+}
+
+function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+async function mnistShape(device: string, R: number, epochs: number) {
+  const D = 784,
+    C = 10;
+  const train = synthetic(7200, D, C, 1),
+    val = synthetic(1800, D, C, 2),
+    test = synthetic(1500, D, C, 3);
+  const seeds = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010].slice(0, R);
+  const t = new Trainer({ inputDim: D, k: 50, outputDim: C, batchSize: 128, seeds, device, noise: 'per-sample' });
+  await t.setData({ train, val, test });
+  const times: number[] = [];
+  const start = process.hrtime.bigint();
+  await t.fit({ epochs: 200, until: epochs, onEpoch: (m) => times.push(m.seconds) });
+  const total = Number(process.hrtime.bigint() - start) / 1e9;
+  t.dispose();
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return `mnist-shape  ${device}  R=${R}  ${median.toFixed(3)} s/epoch  (median of ${epochs}; min ${sorted[0].toFixed(3)}; ${total.toFixed(2)} s for ${epochs} epochs; ${(median * 200).toFixed(1)} s per 200 epochs est.; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
+}
+
+async function miceShape(device: string, R: number, epochs: number) {
+  const D = 77,
+    C = 8;
+  const r = rng(5);
+  const mk = (n: number) => {
+    const x = new Float32Array(n * D).map(() => r());
+    const y = new Int32Array(n).map(() => Math.floor(r() * C));
+    return { x, y };
+  };
+  const seeds = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010].slice(0, R);
+  const t = new Trainer({ inputDim: D, k: 10, outputDim: C, batchSize: 16, seeds, device });
+  await t.setData({ train: mk(648), val: mk(216), test: mk(216) });
+  const start = process.hrtime.bigint();
+  await t.fit({ epochs });
+  await t.results();
+  const total = Number(process.hrtime.bigint() - start) / 1e9;
+  t.dispose();
+  return `mice-shape  ${device}  R=${R}  ${total.toFixed(2)} s total  (${epochs} epochs, validation every epoch, test at the end; ${(total / epochs * 1000).toFixed(1)} ms/epoch; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
+}
+
+async function main() {
+  const program = new Command()
+    .name('ipcae-bench')
+    .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
+    .option('--cases <list>', 'comma-separated: mnist-shape, mice-shape', 'mnist-shape,mice-shape')
+    .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
+    .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
+    .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
+    .parse();
+  const o = program.opts();
+  const c = capabilities();
+  console.log(`# ipcae bench  ${new Date().toISOString()}`);
+  console.log(`# machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
+  console.log(`# LibTorch ${c.torchVersion}; BLAS ${c.blasLibrary || c.blas}; CUDA ${c.cudaAvailable ? c.cudaDevices.join(',') : 'none'}`);
+  const cases = String(o.cases).split(',');
+  for (const name of cases) {
+    if (name === 'mnist-shape') {
+      for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs)));
+    } else if (name === 'mice-shape') {
+      console.log(await miceShape(o.device, 10, Number(o.miceEpochs)));
+    } else {
+      console.error(`unknown case '${name}' (expected mnist-shape or mice-shape)`);
+      process.exitCode = 2;
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,31 @@
+// Named method presets (SPEC 1 and 3) and the paper's GJSD λ per dataset and task.
+import type { TrainerOptionsInput } from '../train/options.js';
+
+export const METHODS = ['cae', 'cae-gjsd', 'ip-cae', 'ip-cae-gjsd', 'ip-diag', 'ip-scalar'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** The paper's λ: classification 0.05 everywhere; reconstruction 0.05 (MNIST, Fashion-MNIST, COIL-20) or 0.005. */
+export function paperLambda(dataset: string, task: string): number {
+  if (task !== 'reconstruction') return 0.05;
+  return /mnist|fashion|coil/i.test(dataset) ? 0.05 : 0.005;
+}
+
+export function methodOptions(method: Method, dataset: string, task: string): Partial<TrainerOptionsInput> {
+  const lambda = paperLambda(dataset, task);
+  switch (method) {
+    case 'cae':
+      return { selector: 'cae', gjsdLambda: 0 };
+    case 'cae-gjsd':
+      return { selector: 'cae', gjsdLambda: lambda };
+    case 'ip-cae':
+      return { selector: 'ip', ipWeights: 'shared', gjsdLambda: 0 };
+    case 'ip-cae-gjsd':
+      return { selector: 'ip', ipWeights: 'shared', gjsdLambda: lambda };
+    case 'ip-diag':
+      return { selector: 'ip', ipWeights: 'diag', gjsdLambda: 0 };
+    case 'ip-scalar':
+      return { selector: 'ip', ipWeights: 'scalar', gjsdLambda: 0 };
+  }
+}
+
+export const PAPER_SEEDS = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010];
