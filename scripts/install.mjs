@@ -13,8 +13,10 @@ if (process.env.IPCAE_SKIP_BUILD) {
   console.log('ipcae: IPCAE_SKIP_BUILD is set, not building the native addon');
   process.exit(0);
 }
+const argv = process.argv.slice(2);
+const force = Boolean(process.env.IPCAE_FORCE_BUILD) || argv.includes('--force');
 const release = path.join(root, 'build', 'Release');
-if (!process.env.IPCAE_FORCE_BUILD && existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'))) {
+if (!force && existsSync(release) && readdirSync(release).some((f) => f.endsWith('.node'))) {
   try {
     require('node-gyp-build')(root);
     console.log('ipcae: native addon already built');
@@ -24,7 +26,7 @@ if (!process.env.IPCAE_FORCE_BUILD && existsSync(release) && readdirSync(release
   }
 }
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const args = [cmakeJs, 'compile', '--out', 'build', ...process.argv.slice(2)];
+const args = [cmakeJs, "compile", "--out", "build", ...argv.filter((a) => a !== "--force")];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(
