@@ -36,14 +36,14 @@ function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function mnistShape(device: string, R: number, epochs: number) {
+async function mnistShape(device: string, R: number, epochs: number, threads: number) {
   const D = 784,
     C = 10;
   const train = synthetic(7200, D, C, 1),
     val = synthetic(1800, D, C, 2),
     test = synthetic(1500, D, C, 3);
   const seeds = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010].slice(0, R);
-  const t = new Trainer({ inputDim: D, k: 50, outputDim: C, batchSize: 128, seeds, device, noise: 'per-sample' });
+  const t = new Trainer({ inputDim: D, k: 50, outputDim: C, batchSize: 128, seeds, device, threads, noise: 'per-sample' });
   await t.setData({ train, val, test });
   const times: number[] = [];
   const start = process.hrtime.bigint();
@@ -52,10 +52,10 @@ async function mnistShape(device: string, R: number, epochs: number) {
   t.dispose();
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  return `mnist-shape  ${device}  R=${R}  ${median.toFixed(3)} s/epoch  (median of ${epochs}; min ${sorted[0].toFixed(3)}; ${total.toFixed(2)} s for ${epochs} epochs; ${(median * 200).toFixed(1)} s per 200 epochs est.; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
+  return `mnist-shape  ${device}  R=${R}  threads=${threads || os.cpus().length}  ${median.toFixed(3)} s/epoch  (median of ${epochs}; min ${sorted[0].toFixed(3)}; ${total.toFixed(2)} s for ${epochs} epochs; ${(median * 200).toFixed(1)} s per 200 epochs est.; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
 }
 
-async function miceShape(device: string, R: number, epochs: number) {
+async function miceShape(device: string, R: number, epochs: number, threads: number) {
   const D = 77,
     C = 8;
   const r = rng(5);
@@ -65,14 +65,14 @@ async function miceShape(device: string, R: number, epochs: number) {
     return { x, y };
   };
   const seeds = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010].slice(0, R);
-  const t = new Trainer({ inputDim: D, k: 10, outputDim: C, batchSize: 16, seeds, device });
+  const t = new Trainer({ inputDim: D, k: 10, outputDim: C, batchSize: 16, seeds, device, threads });
   await t.setData({ train: mk(648), val: mk(216), test: mk(216) });
   const start = process.hrtime.bigint();
   await t.fit({ epochs });
   await t.results();
   const total = Number(process.hrtime.bigint() - start) / 1e9;
   t.dispose();
-  return `mice-shape  ${device}  R=${R}  ${total.toFixed(2)} s total  (${epochs} epochs, validation every epoch, test at the end; ${(total / epochs * 1000).toFixed(1)} ms/epoch; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
+  return `mice-shape  ${device}  R=${R}  threads=${threads || os.cpus().length}  ${total.toFixed(2)} s total  (${epochs} epochs, validation every epoch, test at the end; ${(total / epochs * 1000).toFixed(1)} ms/epoch; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
 }
 
 async function main() {
@@ -83,6 +83,7 @@ async function main() {
     .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
+    .option('--threads <n>', 'CPU threads (0 = all cores)', '0')
     .parse();
   const o = program.opts();
   const c = capabilities();
@@ -92,9 +93,9 @@ async function main() {
   const cases = String(o.cases).split(',');
   for (const name of cases) {
     if (name === 'mnist-shape') {
-      for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs)));
+      for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs), Number(o.threads)));
     } else if (name === 'mice-shape') {
-      console.log(await miceShape(o.device, 10, Number(o.miceEpochs)));
+      console.log(await miceShape(o.device, 10, Number(o.miceEpochs), Number(o.threads)));
     } else {
       console.error(`unknown case '${name}' (expected mnist-shape or mice-shape)`);
       process.exitCode = 2;

@@ -42,6 +42,7 @@ export interface NativeTrainerOptions {
   dtype: 'float32' | 'float64';
   fusedSelection: boolean;
   evalBatchSize: number;
+  selectionCacheMB: number;
 }
 
 export interface NativeSplit {
@@ -113,6 +114,7 @@ export interface NativeAddon {
     temperature: number;
     seed: number;
     perSample: boolean;
+    cache?: boolean;
   }): SelectionCheckResult;
 }
 

@@ -31,11 +31,11 @@ test('temperature schedule: T_b = T0 (TE/T0)^(b/E), fixed per epoch, TE never re
   assert.ok(Math.min(...all) > 0.01);
 });
 
-for (const perSample of [true, false]) {
-  test(`fused selection kernel matches the materialised reference (${perSample ? 'per-sample' : 'per-batch'} noise)`, () => {
+for (const [perSample, cache] of [[true, false], [false, false], [true, true], [false, true]]) {
+  test(`fused selection kernel matches the materialised reference (${perSample ? 'per-sample' : 'per-batch'} noise${cache ? ', weights cached' : ''})`, () => {
     const addon = loadNative();
     for (const [T, d] of [[1.0, 50], [0.05, 200], [8.0, 33]] as const) {
-      const r = addon.selectionCheck({ replicas: 2, batch: 6, k: 4, d, temperature: T, seed: 9, perSample });
+      const r = addon.selectionCheck({ replicas: 2, batch: 6, k: 4, d, temperature: T, seed: 9, perSample, cache });
       let worstU = 0;
       for (let i = 0; i < r.fusedU.length; i++) {
         worstU = Math.max(worstU, Math.abs(r.fusedU[i] - r.referenceU[i]) / Math.max(1e-3, Math.abs(r.referenceU[i])));

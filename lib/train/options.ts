@@ -38,6 +38,8 @@ export const trainerOptionsSchema = z
     dtype: z.enum(['float32', 'float64']).default('float32'),
     fusedSelection: z.boolean().default(true),
     evalBatchSize: int().min(1).default(2048),
+    /** Keep the relaxed selection weights between forward and backward while they fit in this many MiB. */
+    selectionCacheMB: z.number().min(0).default(8),
   })
   .strict();
 

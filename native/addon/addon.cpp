@@ -121,6 +121,7 @@ TrainerOptions parseOptions(const Napi::Object& o) {
   t.dtype = getString(o, "dtype", t.dtype);
   t.fusedSelection = getBool(o, "fusedSelection", t.fusedSelection);
   t.evalBatchSize = getInt(o, "evalBatchSize", t.evalBatchSize);
+  t.selectionCacheMB = getNumber(o, "selectionCacheMB", t.selectionCacheMB);
   return t;
 }
 
@@ -605,6 +606,7 @@ Napi::Value SelectionCheck(const Napi::CallbackInfo& info) {
   const double T = getNumber(o, "temperature", 1.0);
   const uint64_t seed = static_cast<uint64_t>(getInt(o, "seed", 1));
   const bool perSample = getBool(o, "perSample", true);
+  const bool useCache = getBool(o, "cache", false);
   auto result = Napi::Object::New(env);
   Failure f;
   bool ok = guarded(
@@ -620,9 +622,9 @@ Napi::Value SelectionCheck(const Napi::CallbackInfo& info) {
         auto U = torch::empty({R, B, K}, torch::kFloat);
         auto dL = torch::empty({R, K, D}, torch::kFloat);
         torch::Tensor Lin = perSample ? L : (L + noise.squeeze(1)).contiguous();
-        torch::Tensor stats;
-        ipcae::selection_forward(Lin, x, T, keys, perSample, U, stats);
-        ipcae::selection_backward(Lin, x, U, stats, dU, T, keys, perSample, dL);
+        torch::Tensor stats, cache;
+        ipcae::selection_forward(Lin, x, T, keys, perSample, U, stats, useCache ? &cache : nullptr);
+        ipcae::selection_backward(Lin, x, U, stats, dU, T, keys, perSample, dL, useCache ? &cache : nullptr);
         auto Ur = ipcae::selection_forward_reference(L.to(torch::kDouble), x.to(torch::kDouble), T, noise.to(torch::kDouble));
         auto dLr = ipcae::selection_backward_reference(L.to(torch::kDouble), x.to(torch::kDouble), Ur, dU.to(torch::kDouble), T, noise.to(torch::kDouble));
         result.Set("fusedU", toFloat64(env, U));

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "errors.h"
+#include "parallel.h"
 
 namespace ipcae {
 
@@ -16,6 +17,12 @@ uint64_t splitmix64(uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
+
+namespace {
+thread_local int tlsKernelThreads = 1;
+}
+int kernel_threads() { return tlsKernelThreads; }
+void set_kernel_threads(int n) { tlsKernelThreads = std::max(1, n); }
 
 NoiseKey make_key(uint64_t seed, Stream stream, uint64_t counter) {
   const uint64_t z =
@@ -128,12 +135,12 @@ void load_input(const T* src, int64_t D, int64_t Dp, T* dst) {
 }
 
 template <typename T>
-void forward_kernel(const T* L, const T* X, T* U, T* stats, int64_t R, int64_t B, int64_t K, int64_t D,
-                    T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
+void forward_kernel(const T* L, const T* X, T* U, T* stats, T* cache, int64_t R, int64_t B, int64_t K,
+                    int64_t D, T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
   const T inv_t = T(1) / temperature;
   const int64_t Dp = padded(D);
-  const int64_t grain = std::max<int64_t>(1, 16384 / Dp);
-  at::parallel_for(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
+  const int64_t grain = std::max<int64_t>(1, 32768 / Dp);  // rows per thread, at least
+  parallel_chunks(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
     std::vector<T> z(Dp), Lp(Dp), xp(Dp);
     int64_t lastL = -1, lastB = -1;
     // (r, b, k) advanced by increments: no integer division per row
@@ -159,14 +166,17 @@ void forward_kernel(const T* L, const T* X, T* U, T* stats, int64_t R, int64_t B
       const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
       const T mx = noisy_logits<T>(Lrow, inv_t, with_noise, base, keys[r], Dp, z.data());
       T s = 0, a = 0;
-      const T* zz = z.data();
+      const int64_t o = (r * B + b) * K + k;
+      // With a cache the unnormalised weights are kept for the backward pass (small problems).
+      T* zz = cache ? cache + o * Dp : z.data();
+      if (cache) std::copy(z.data(), z.data() + Dp, zz);
 #pragma omp simd reduction(+ : s, a)
       for (int64_t d = 0; d < Dp; ++d) {
         const T e = Math<T>::exp_nonpos(zz[d] - mx);
+        zz[d] = e;
         s += e;
         a += e * xx[d];
       }
-      const int64_t o = (r * B + b) * K + k;
       U[o] = a / s;
       stats[2 * o] = mx;  // kept for the backward pass: softmax max and normaliser
       stats[2 * o + 1] = s;
@@ -195,15 +205,15 @@ IPCAE_INLINE void accumulate_row(const T* __restrict Lk, const T* __restrict xb,
 }
 
 template <typename T>
-void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T* dU, T* dL, int64_t R,
-                     int64_t B, int64_t K, int64_t D, T temperature, const std::vector<NoiseKey>& keys,
-                     bool with_noise) {
+void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T* cache, const T* dU, T* dL,
+                     int64_t R, int64_t B, int64_t K, int64_t D, T temperature,
+                     const std::vector<NoiseKey>& keys, bool with_noise) {
   const T inv_t = T(1) / temperature;
   const int64_t Dp = padded(D);
   // One task per (replica, node): it owns its row of dL, so the sum over b has a fixed order
   // whatever the thread count (bit-identical results). The noise is regenerated; the forward's
   // softmax max and normaliser are reused.
-  at::parallel_for(0, R * K, 1, [&](int64_t begin, int64_t end) {
+  parallel_chunks(0, R * K, std::max<int64_t>(1, 32768 / (B * Dp)), [&](int64_t begin, int64_t end) {
     std::vector<T> z(Dp), Lp(Dp), xp(Dp), g(Dp);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t k = i % K;
@@ -224,6 +234,13 @@ void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T
         if (Dp != D) {
           load_input(xx, D, Dp, xp.data());
           xx = xp.data();
+        }
+        if (cache) {
+          const T* e = cache + o * Dp;
+          T* gg = g.data();
+#pragma omp simd
+          for (int64_t d = 0; d < Dp; ++d) gg[d] += coef * e[d] * (xx[d] - u);
+          continue;
         }
         const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
         accumulate_row<T>(Lrow, xx, g.data(), z.data(), Dp, inv_t, mx, coef, u, with_noise, base, key);
@@ -272,9 +289,13 @@ torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int6
   return (-torch::log(-torch::log(u))).view({R, rows, K, D});
 }
 
+int64_t selection_cache_bytes(int64_t R, int64_t B, int64_t K, int64_t D, int64_t elementSize) {
+  return R * B * K * padded(D) * elementSize;
+}
+
 void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double temperature,
                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
-                       torch::Tensor& stats) {
+                       torch::Tensor& stats, torch::Tensor* cache) {
   check_shapes(L, x, keys.size());
   const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
   IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
@@ -282,16 +303,20 @@ void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double te
               "ERR_INTERNAL", "selection_forward: expected contiguous CPU tensors");
   if (!stats.defined() || stats.sizes() != torch::IntArrayRef({R, B, K, 2}) || stats.scalar_type() != L.scalar_type())
     stats = torch::empty({R, B, K, 2}, L.options());
+  if (cache && (!cache->defined() || cache->numel() != R * B * K * padded(D) || cache->scalar_type() != L.scalar_type()))
+    *cache = torch::empty({R * B * K * padded(D)}, L.options());
   AT_DISPATCH_FLOATING_TYPES(L.scalar_type(), "selection_forward", [&] {
     forward_kernel<scalar_t>(L.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
-                             U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(), R, B, K, D,
+                             U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(),
+                             cache ? cache->data_ptr<scalar_t>() : nullptr, R, B, K, D,
                              static_cast<scalar_t>(temperature), keys, with_noise);
   });
 }
 
 void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
                         const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
-                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL) {
+                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL,
+                        const torch::Tensor* cache) {
   check_shapes(L, x, keys.size());
   const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
   IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
@@ -300,7 +325,9 @@ void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const to
               "ERR_INTERNAL", "selection_backward: expected contiguous CPU tensors");
   AT_DISPATCH_FLOATING_TYPES(L.scalar_type(), "selection_backward", [&] {
     backward_kernel<scalar_t>(L.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
-                              U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(), dU.data_ptr<scalar_t>(),
+                              U.data_ptr<scalar_t>(), stats.data_ptr<scalar_t>(),
+                              cache && cache->defined() ? cache->data_ptr<scalar_t>() : nullptr,
+                              dU.data_ptr<scalar_t>(),
                               dL.data_ptr<scalar_t>(), R, B, K, D,
                               static_cast<scalar_t>(temperature), keys, with_noise);
   });

@@ -48,14 +48,19 @@ torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int6
 // Fused forward: L [R,K,D], x [B,D] (shared by replicas) -> U [R,B,K] (written to `U`), and
 // `stats` [R,B,K,2] (softmax max and normaliser, allocated if needed) for the backward pass.
 // with_noise = false means L already holds the noisy logits (per-batch noise) or no noise at all.
+// cache (optional): R*B*K*pad16(D) values that keep the forward's softmax weights, so that the
+// backward pass need not regenerate the noise. Only for small problems: the trainer uses it while
+// selection_cache_bytes() stays within its budget, and regenerates otherwise.
 void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double temperature,
                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
-                       torch::Tensor& stats);
+                       torch::Tensor& stats, torch::Tensor* cache = nullptr);
+int64_t selection_cache_bytes(int64_t R, int64_t B, int64_t K, int64_t D, int64_t elementSize);
 
 // Fused backward: writes dLoss/dL [R,K,D] into `dL` given dU [R,B,K] and the forward's U.
 void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
                         const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
-                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL);
+                        const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL,
+                        const torch::Tensor* cache = nullptr);
 
 // Unfused versions with tensor ops on any device (they materialise [R,B,K,D]); the same maths.
 torch::Tensor selection_forward_reference(const torch::Tensor& L, const torch::Tensor& x,

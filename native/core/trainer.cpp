@@ -1,5 +1,8 @@
 #include "trainer.h"
 
+#include "layers.h"
+#include "parallel.h"
+
 #include <ATen/Parallel.h>
 #include <malloc.h>
 
@@ -68,7 +71,7 @@ void adam_kernel(T* p, const T* g, T* m, T* v, int64_t n, double beta1, double b
                  double bc2Sqrt, double epsilon) {
   const T b1 = beta1, b2 = beta2, ob1 = 1 - beta1, ob2 = 1 - beta2;
   const T ss = stepSize, bs = bc2Sqrt, eps = epsilon;
-  at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
+  parallel_chunks(0, n, 65536, [&](int64_t begin, int64_t end) {
 #pragma omp simd
     for (int64_t i = begin; i < end; ++i) {
       const T gi = g[i];
@@ -166,6 +169,7 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
   require(std::isfinite(o.gjsdLambda) && o.gjsdLambda >= 0, "Expected a number >= 0 for gjsdLambda");
   require(o.threads >= 0, "Expected an integer >= 0 for threads but received " + std::to_string(o.threads));
   require(o.evalBatchSize >= 1, "Expected an integer >= 1 for evalBatchSize");
+  require(o.selectionCacheMB >= 0, "Expected a number >= 0 for selectionCacheMB");
   for (auto h : o.hidden) require(h >= 1, "Expected positive widths for hidden but received [" + join(o.hidden) + "]");
 
   device_ = parse_device(o.device);
@@ -248,6 +252,17 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
   B_views_ = viewsOf(best_);
   for (int64_t r = 0; r < R_; ++r) initReplica(r);
   best_.copy_(flat_);
+  // LibTorch's own ops (decoder, selector matmuls) on small problems: one thread, because OpenMP
+  // fork/join on every tiny op cost more than it saved (measured: Mice-shaped R=10 ran 30% slower
+  // with 2 threads). The selection kernel and Adam still use `threads`.
+  {
+    int64_t layerMacs = 0;
+    for (const auto& l : layers_) layerMacs += l.in * l.out;
+    const int64_t selectorMacs = selLogits_ >= 0 ? 0 : 3 * K_ * P_ * D_;
+    const int64_t decoderMacs = 3 * opt_.batchSize * layerMacs;
+    const int64_t macs = R_ * (selectorMacs + decoderMacs);
+    opsThreads_ = macs < 8'000'000 ? 1 : threads_;
+  }
   bestValLoss_.assign(R_, std::numeric_limits<double>::infinity());
   bestEpoch_.assign(R_, -1);
   lossSum_ = torch::zeros({R_}, opts);
@@ -303,7 +318,8 @@ void Trainer::initReplica(int64_t r) {
 
 void Trainer::enterThread() const {
   // set_num_threads also rebuilds LibTorch's pthreadpool: only call it when the count differs.
-  if (at::get_num_threads() != threads_) at::set_num_threads(threads_);
+  if (at::get_num_threads() != opsThreads_) at::set_num_threads(opsThreads_);
+  set_kernel_threads(threads_);
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> Trainer::parameterLayout() const {
@@ -434,10 +450,19 @@ torch::Tensor Trainer::decoderForward(const torch::Tensor& U, const Views& P, bo
   for (size_t i = 0; i + 1 < layers_.size(); ++i) {
     const auto& l = layers_[i];
     auto a = torch::baddbmm(P[l.b], h, P[l.W]);  // [R,B,H]
-    auto ln = torch::native_layer_norm(a.view({R * B, l.out}), {l.out}, {}, {}, kLayerNormEps);
-    auto xhat = std::get<0>(ln).view({R, B, l.out});
-    auto y = torch::addcmul(P[l.beta], xhat, P[l.gamma]);
-    auto act = torch::leaky_relu(y, kLeakySlope);
+    torch::Tensor act, xhat, mean, rstd, y;
+    if (device_.is_cpu()) {
+      // fused LayerNorm → affine → LeakyReLU (one pass); y is not kept: sign(y) = sign(act)
+      norm_act_forward(a, P[l.gamma], P[l.beta], kLayerNormEps, kLeakySlope, act, xhat, rstd);
+      y = act;
+    } else {
+      auto ln = torch::native_layer_norm(a.view({R * B, l.out}), {l.out}, {}, {}, kLayerNormEps);
+      xhat = std::get<0>(ln).view({R, B, l.out});
+      mean = std::get<1>(ln);
+      rstd = std::get<2>(ln);
+      y = torch::addcmul(P[l.beta], xhat, P[l.gamma]);
+      act = torch::leaky_relu(y, kLeakySlope);
+    }
     torch::Tensor mask;
     if (train && opt_.dropout > 0) {
       mask = dropoutMask(static_cast<int64_t>(i), B, l.out);
@@ -448,8 +473,8 @@ torch::Tensor Trainer::decoderForward(const torch::Tensor& U, const Views& P, bo
       c.in = h;
       c.a = a;
       c.xhat = xhat;
-      c.mean = std::get<1>(ln);
-      c.rstd = std::get<2>(ln);
+      c.mean = mean;
+      c.rstd = rstd;
       c.y = y;
       c.mask = mask;
     }
@@ -471,14 +496,18 @@ torch::Tensor Trainer::decoderBackward(const torch::Tensor& dOut, const Views& P
     auto& c = caches[i];
     const int64_t R = dh.size(0), B = dh.size(1);
     if (c.mask.defined()) dh = dh * c.mask;
-    auto dy = torch::leaky_relu_backward(dh, c.y, kLeakySlope, false);
-    torch::sum_out(G[l.gamma], dy * c.xhat, {1}, true);
-    torch::sum_out(G[l.beta], dy, {1}, true);
-    auto dxhat = dy * P[l.gamma];
-    auto da = std::get<0>(torch::native_layer_norm_backward(dxhat.view({R * B, l.out}), c.a.view({R * B, l.out}),
-                                                            {l.out}, c.mean, c.rstd, {}, {},
-                                                            {true, false, false}))
-                  .view({R, B, l.out});
+    torch::Tensor da;
+    if (device_.is_cpu()) {
+      norm_act_backward(dh.contiguous(), c.y, c.xhat, c.rstd, P[l.gamma], kLeakySlope, da, G[l.gamma], G[l.beta]);
+    } else {
+      auto dy = torch::leaky_relu_backward(dh, c.y, kLeakySlope, false);
+      torch::sum_out(G[l.gamma], dy * c.xhat, {1}, true);
+      torch::sum_out(G[l.beta], dy, {1}, true);
+      auto dxhat = dy * P[l.gamma];
+      da = std::get<0>(torch::native_layer_norm_backward(dxhat.view({R * B, l.out}), c.a.view({R * B, l.out}),
+                                                         {l.out}, c.mean, c.rstd, {}, {}, {true, false, false}))
+               .view({R, B, l.out});
+    }
     torch::bmm_out(G[l.W], c.in.transpose(1, 2), da);
     torch::sum_out(G[l.b], da, {1}, true);
     dh = torch::bmm(da, P[l.W].transpose(1, 2));
@@ -507,13 +536,17 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
 
   // Relaxed selection (the hot spot).
   torch::Tensor U, noisyL, noise, stats;
+  const bool cached = useFused_ && opt_.selectionCacheMB > 0 &&
+                      selection_cache_bytes(R_, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
+                          static_cast<int64_t>(opt_.selectionCacheMB * 1024 * 1024);
+  torch::Tensor* cache = cached ? &selectionCache_ : nullptr;
   if (useFused_) {
     U = torch::empty({R_, B, K_}, L.options());
     if (perSampleNoise_) {
-      selection_forward(L, xb, T, keys, true, U, stats);
+      selection_forward(L, xb, T, keys, true, U, stats, cache);
     } else {
       noisyL = (L + gumbel_noise(keys, 1, K_, D_, dtype_, device_).squeeze(1)).contiguous();
-      selection_forward(noisyL, xb, T, keys, false, U, stats);
+      selection_forward(noisyL, xb, T, keys, false, U, stats, cache);
     }
   } else {
     noise = gumbel_noise(keys, perSampleNoise_ ? B : 1, K_, D_, dtype_, device_);
@@ -544,7 +577,7 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   torch::Tensor dL;
   if (useFused_) {
     dL = torch::empty_like(L);
-    selection_backward(perSampleNoise_ ? L : noisyL, xb, U, stats, dU, T, keys, perSampleNoise_, dL);
+    selection_backward(perSampleNoise_ ? L : noisyL, xb, U, stats, dU, T, keys, perSampleNoise_, dL, cache);
   } else {
     dL = selection_backward_reference(L, xb, U, dU, T, noise);
   }

@@ -41,6 +41,9 @@ struct TrainerOptions {
   std::string dtype = "float32";      // float32 | float64
   bool fusedSelection = true;         // false: the materialising reference (any device)
   int64_t evalBatchSize = 2048;
+  // Keep the relaxed selection weights between forward and backward while they fit in this many
+  // MiB (small problems: saves regenerating the noise); 0 = always regenerate.
+  double selectionCacheMB = 8;
 };
 
 // One split; x [N,D] float32 on the CPU; y: int64 [N] (classes), float32 [N,T] (regression) or
@@ -164,6 +167,7 @@ class Trainer {
   torch::Dtype dtype_ = torch::kFloat;
   int64_t R_ = 0, D_ = 0, K_ = 0, P_ = 0, O_ = 0;
   int threads_ = 1;
+  int opsThreads_ = 1;  // threads for LibTorch's ops (1 on small problems)
   bool perSampleNoise_ = true;
   bool useFused_ = true;
 
@@ -184,6 +188,7 @@ class Trainer {
   std::vector<double> bestValLoss_;
   std::vector<int64_t> bestEpoch_;
   torch::Tensor lossSum_;
+  torch::Tensor selectionCache_;
 };
 
 }  // namespace ipcae
