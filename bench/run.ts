@@ -79,7 +79,7 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mnist-shape, mice-shape', 'mnist-shape,mice-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape', 'mice-shape,mnist-shape')
     .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
