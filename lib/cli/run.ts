@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // ipcae-run: train a method on a dataset with a group of seeds; print a Tables-1/2-style result.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { runExperiment, formatValue, type ExperimentConfig } from '../experiment/run.js';
-import { METHODS, PAPER_SEEDS, type Method } from '../experiment/methods.js';
+import { runExperiment, formatValue, type Summary } from '../experiment/run.js';
+import { METHODS, PAPER_SEEDS } from '../experiment/methods.js';
+import { loadExperimentConfig, defaultConfigFile, type ExperimentConfigInput } from '../config/experiment.js';
 import { prepareEmbeddedMnist } from '../data/embedded.js';
-import { prepareMice } from '../data/mice.js';
+import { prepareMice, type PreparedDataset } from '../data/mice.js';
 import { IpcaeError } from '../errors.js';
-import type { PreparedDataset } from '../data/mice.js';
+import { comparisonTable } from '../report/compare.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -29,17 +31,26 @@ function parseSeeds(v: string): number[] {
   if (new Set(s).size !== s.length) throw new InvalidArgumentError(`Expected distinct seeds for --seeds but received '${v}'`);
   return s;
 }
+function parseList(name: string, allowed: readonly string[]) {
+  return (v: string) => {
+    const items = v.split(',').map((x) => x.trim());
+    const bad = items.find((x) => !allowed.includes(x));
+    if (bad !== undefined) throw new InvalidArgumentError(`Expected a list of ${allowed.join(', ')} for ${name} but received '${bad}'`);
+    return items;
+  };
+}
+function parseHidden(v: string): number[] {
+  if (v.trim() === '') return [];
+  const h = v.split(',').map(Number);
+  if (h.some((x) => !Number.isInteger(x) || x < 1)) throw new InvalidArgumentError(`Expected positive integers for --hidden but received '${v}'`);
+  return h;
+}
 
-const DEFAULTS: Record<string, { k: number; batchSize: number }> = {
-  'mnist-embedded': { k: 50, batchSize: 128 },
-  mice: { k: 10, batchSize: 16 },
-};
-
-function dataDir(opt?: string): string {
+export function dataDir(opt?: string): string {
   return opt ?? process.env.IPCAE_DATA ?? path.join(os.homedir(), '.cache', 'ipcae');
 }
 
-function loadDataset(name: string, dir: string): PreparedDataset {
+export function loadDataset(name: string, dir: string): PreparedDataset {
   if (name === 'mnist-embedded') return prepareEmbeddedMnist();
   if (name === 'mice') {
     for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
@@ -48,28 +59,50 @@ function loadDataset(name: string, dir: string): PreparedDataset {
     }
     throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in the data directory ${dir} (--data-dir or IPCAE_DATA)`);
   }
-  throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected 'mnist-embedded' or 'mice' for --dataset but received '${name}'`);
+  throw new IpcaeError(
+    'ERR_INVALID_ARGUMENT',
+    `Expected 'mnist-embedded' or 'mice' for the dataset but received '${name}' (the readers of the other paper datasets are not built yet)`,
+  );
 }
 
-export async function main(argv = process.argv): Promise<number> {
-  const program = new Command()
+function progressLine(tty: boolean) {
+  let last = '';
+  return {
+    update(text: string) {
+      if (tty) {
+        process.stderr.write(`\r${text.padEnd(last.length)}`);
+        last = text;
+      } else console.log(text);
+    },
+    done() {
+      if (tty && last) process.stderr.write('\n');
+    },
+  };
+}
+
+export function buildProgram() {
+  return new Command()
     .name('ipcae-run')
-    .description('Select features with (IP-)CAE: train a group of seeds and print test results (mean ± std).')
+    .description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).')
+    .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
     .option('--dataset <name>', "'mnist-embedded' (no download) or 'mice'", 'mnist-embedded')
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
     .option('--task <task>', 'classification | reconstruction', 'classification')
-    .option('--method <method>', METHODS.join(' | '), 'ip-cae')
-    .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", parseSeeds, [11])
-    .option('--epochs <n>', 'training epochs', int('--epochs', 1), 200)
-    .option('--k <n>', 'features to select (default: 50, Mice 10)', int('--k', 1))
-    .option('--batch-size <n>', 'minibatch size (default: 128, Mice 16)', int('--batch-size', 1))
-    .option('--lr <x>', 'Adam learning rate', positive('--lr'), 1e-3)
-    .option('--hidden <list>', "decoder hidden widths, comma-separated; '' for a linear decoder", '200')
-    .option('--noise <mode>', 'per-sample | per-batch', 'per-sample')
-    .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)', false)
-    .option('--device <device>', 'cpu | cuda | cuda:N | auto', 'cpu')
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
-    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', int('--checkpoint-every', 1), 10)
+    .option('--method <method>', METHODS.join(' | '))
+    .option('--methods <list>', 'several methods, one after another, then a comparison table', parseList('--methods', METHODS))
+    .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", parseSeeds)
+    .option('--epochs <n>', 'training epochs', int('--epochs', 1))
+    .option('--k <n>', 'features to select', int('--k', 1))
+    .option('--batch-size <n>', 'minibatch size', int('--batch-size', 1))
+    .option('--lr <x>', 'Adam learning rate', positive('--lr'))
+    .option('--p <n>', 'embedding size P of the IP selector (default P = D)', int('--p', 1))
+    .option('--hidden <list>', "decoder hidden widths, comma-separated; '' for a linear decoder", parseHidden)
+    .option('--gjsd-lambda <x>', 'λ of the *-gjsd methods', Number)
+    .option('--noise <mode>', 'per-sample | per-batch')
+    .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)')
+    .option('--device <device>', 'cpu | cuda | cuda:N | auto')
+    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0))
+    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', int('--checkpoint-every', 1))
     .option('--out <dir>', 'run directory (default runs/<dataset>-<task>-<method>-<timestamp>)')
     .option('--quiet', 'print only the result', false)
     .option('--json', 'print the summary as JSON', false)
@@ -79,53 +112,55 @@ export async function main(argv = process.argv): Promise<number> {
 Examples:
   ipcae-run                                   IP-CAE on the embedded MNIST digits, seed 11, 200 epochs
   ipcae-run --seeds 11,22,33 --method cae     CAE, three seeds trained as one replica group
-  ipcae-run --dataset mice --data-dir ./data --seeds paper
+  ipcae-run --dataset mice --data-dir ./data --seeds paper --methods cae,ip-cae
+Re-running with the same --out resumes an interrupted run and skips a finished one.
 Exit codes: 0 success, 1 run failed, 2 usage error.`,
     )
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+}
 
-  let o: Record<string, unknown>;
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram();
   try {
     program.parse(argv);
-    o = program.opts();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
+  const o = program.opts();
   const usage = (msg: string) => {
     console.error(`ipcae-run: ${msg}`);
     return 2;
   };
-  if (!['classification', 'reconstruction'].includes(o.task as string))
+  if (!['classification', 'reconstruction'].includes(o.task))
     return usage(`Expected 'classification' or 'reconstruction' for --task but received '${o.task}'`);
-  if (!(METHODS as readonly string[]).includes(o.method as string))
+  if (o.method !== undefined && !(METHODS as readonly string[]).includes(o.method))
     return usage(`Expected one of ${METHODS.join(', ')} for --method but received '${o.method}'`);
-  if (!['per-sample', 'per-batch'].includes(o.noise as string))
+  if (o.noise !== undefined && !['per-sample', 'per-batch'].includes(o.noise))
     return usage(`Expected 'per-sample' or 'per-batch' for --noise but received '${o.noise}'`);
-  const hiddenText = String(o.hidden).trim();
-  const hidden = hiddenText === '' ? [] : hiddenText.split(',').map(Number);
-  if (hidden.some((h) => !Number.isInteger(h) || h < 1)) return usage(`Expected positive integers for --hidden but received '${o.hidden}'`);
-  const dataset = o.dataset as string;
-  if (!(dataset in DEFAULTS)) return usage(`Expected 'mnist-embedded' or 'mice' for --dataset but received '${dataset}'`);
+  if (o.gjsdLambda !== undefined && !(o.gjsdLambda >= 0)) return usage(`Expected a number >= 0 for --gjsd-lambda but received '${o.gjsdLambda}'`);
 
-  const cfg: ExperimentConfig = {
-    dataset,
-    task: o.task as ExperimentConfig['task'],
-    method: o.method as Method,
-    seeds: o.seeds as number[],
-    epochs: o.epochs as number,
-    k: (o.k as number | undefined) ?? DEFAULTS[dataset].k,
-    batchSize: (o.batchSize as number | undefined) ?? DEFAULTS[dataset].batchSize,
-    lr: o.lr as number,
-    hidden,
-    device: o.device as string,
-    threads: o.threads as number,
-    noise: o.noise as ExperimentConfig['noise'],
-    shuffle: Boolean(o.shuffle),
-    checkpointEvery: o.checkpointEvery as number,
-  };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = (o.out as string | undefined) ?? path.join('runs', `${dataset}-${cfg.task}-${cfg.method}-${stamp}`);
+  const cli = (k: string) => program.getOptionValueSource(k) === 'cli';
+  const overrides: Partial<ExperimentConfigInput> = {
+    method: o.method,
+    seeds: o.seeds,
+    epochs: o.epochs,
+    k: o.k,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    gjsdLambda: o.gjsdLambda,
+    noise: o.noise,
+    shuffle: o.shuffle,
+    device: o.device,
+    threads: o.threads,
+    checkpointEvery: o.checkpointEvery,
+    p: o.p,
+    decoder: o.hidden !== undefined ? { hidden: o.hidden } : undefined,
+  } as Partial<ExperimentConfigInput>;
+  if (cli('dataset')) overrides.dataset = o.dataset;
+  if (cli('task')) overrides.task = o.task;
+
   const quiet = Boolean(o.quiet) || Boolean(o.json);
   const ac = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -135,33 +170,48 @@ Exit codes: 0 success, 1 run failed, 2 usage error.`,
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let out = '';
   try {
-    const data = loadDataset(dataset, dataDir(o.dataDir as string | undefined));
-    if (!quiet)
-      console.log(
-        `ipcae-run: ${dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,
-      );
-    const metricName = cfg.task === 'classification' ? 'val acc' : 'val err';
-    const summary = await runExperiment(cfg, data, out, {
-      signal: ac.signal,
-      onEpoch: (m) => {
-        if (quiet) return;
-        const vals = m.replicas.map((r) => (cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));
-        const up = m.replicas.map((r) => r.uniquePct.toFixed(0));
-        const eta = ((cfg.epochs - m.epoch - 1) * m.seconds).toFixed(0);
-        console.log(`epoch ${m.epoch + 1}/${cfg.epochs}  T=${m.temperature.toPrecision(3)}  ${metricName} ${vals.join(' ')}  unique% ${up.join(' ')}  ${m.seconds.toFixed(2)} s  ETA ${eta} s`);
-      },
-    });
-    if (o.json) console.log(JSON.stringify(summary, null, 2));
-    else {
-      console.log(`\n${cfg.method} on ${dataset} (${cfg.task}): ${cfg.task === 'classification' ? 'test accuracy' : 'test reconstruction error'} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s`);
-      console.log(`results in ${out}/summary.md`);
+    const configFile = (o.config as string | undefined) ?? defaultConfigFile(o.dataset, o.task);
+    if (!o.config && !existsSync(configFile)) return usage(`Expected a known dataset for --dataset but received '${o.dataset}' (no ${configFile})`);
+    const methods = (o.methods as string[] | undefined) ?? [undefined];
+    const summaries: Summary[] = [];
+    for (const m of methods) {
+      const cfg = loadExperimentConfig(configFile, m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides);
+      const data = loadDataset(cfg.dataset, dataDir(o.dataDir));
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      out = o.out ? (methods.length > 1 ? path.join(o.out, cfg.method) : o.out) : path.join('runs', `${cfg.dataset}-${cfg.task}-${cfg.method}-${stamp}`);
+      if (!quiet)
+        console.log(
+          `ipcae-run: ${cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,
+        );
+      const bar = progressLine(Boolean(process.stderr.isTTY) && !quiet);
+      const summary = await runExperiment(cfg, data, out, {
+        signal: ac.signal,
+        onEpoch: (ep) => {
+          if (quiet) return;
+          const vals = ep.replicas.map((r) => (cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));
+          const up = ep.replicas.map((r) => r.uniquePct.toFixed(0));
+          const eta = ((cfg.epochs - ep.epoch - 1) * ep.seconds).toFixed(0);
+          bar.update(
+            `epoch ${ep.epoch + 1}/${cfg.epochs}  T=${ep.temperature.toPrecision(3)}  ${cfg.task === 'classification' ? 'val acc' : 'val err'} ${vals.join(' ')}  unique% ${up.join(' ')}  ${ep.seconds.toFixed(2)} s/epoch  ETA ${eta} s`,
+          );
+        },
+      });
+      bar.done();
+      summaries.push(summary);
+      if (o.json) console.log(JSON.stringify(summary, null, 2));
+      else
+        console.log(
+          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${cfg.task === 'classification' ? 'test accuracy' : 'test reconstruction error'} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s; results in ${out}`,
+        );
     }
+    if (summaries.length > 1 && !o.json) console.log('\n' + comparisonTable(summaries));
     return 0;
   } catch (e) {
     const err = e as { code?: string; message?: string };
     if (signalled && err.code === 'ERR_CANCELLED') {
-      console.error(`ipcae-run: stopped by ${signalled}; state saved in ${out}, run the same command again to resume`);
+      console.error(`\nipcae-run: stopped by ${signalled}; state saved in ${out}; run the same command to resume`);
       return signalled === 'SIGINT' ? 130 : 143;
     }
     console.error(`ipcae-run: ${err.message ?? String(e)}`);
@@ -172,12 +222,14 @@ Exit codes: 0 success, 1 run failed, 2 usage error.`,
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e);
-    process.exitCode = 1;
-  },
-);
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}

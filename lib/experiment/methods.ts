@@ -10,8 +10,8 @@ export function paperLambda(dataset: string, task: string): number {
   return /mnist|fashion|coil/i.test(dataset) ? 0.05 : 0.005;
 }
 
-export function methodOptions(method: Method, dataset: string, task: string): Partial<TrainerOptionsInput> {
-  const lambda = paperLambda(dataset, task);
+/** Trainer options of a method preset; `lambda` is the config's GJSD λ, used by the *-gjsd methods. */
+export function methodOptions(method: Method, lambda: number): Partial<TrainerOptionsInput> {
   switch (method) {
     case 'cae':
       return { selector: 'cae', gjsdLambda: 0 };

@@ -6,27 +6,13 @@ import path from 'node:path';
 import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
 import { Trainer, capabilities, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
-import { methodOptions, type Method } from './methods.js';
+import { methodOptions } from './methods.js';
+import type { ExperimentConfig } from '../config/experiment.js';
 import { writeAtomic, writeJsonAtomic } from './files.js';
 import type { PreparedDataset } from '../data/mice.js';
 import { IpcaeError } from '../errors.js';
 
-export interface ExperimentConfig {
-  dataset: string;
-  task: 'classification' | 'reconstruction';
-  method: Method;
-  seeds: number[];
-  epochs: number;
-  k: number;
-  batchSize: number;
-  lr: number;
-  hidden: number[];
-  device: string;
-  threads: number;
-  noise: 'per-sample' | 'per-batch';
-  shuffle: boolean;
-  checkpointEvery: number;
-}
+export type { ExperimentConfig } from '../config/experiment.js';
 
 export interface SeedSummary {
   seed: number;
@@ -86,12 +72,14 @@ export interface RunHooks {
 export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
   const started = new Date();
   const options: TrainerOptionsInput = {
-    ...methodOptions(cfg.method, cfg.dataset, cfg.task),
+    ...methodOptions(cfg.method, cfg.gjsdLambda),
     task: cfg.task,
     inputDim: data.inputDim,
     k: cfg.k,
     outputDim: cfg.task === 'classification' ? data.classes : 0,
-    hidden: cfg.hidden,
+    hidden: cfg.decoder.hidden,
+    dropout: cfg.decoder.dropout,
+    embeddingDim: cfg.p,
     batchSize: cfg.batchSize,
     lr: cfg.lr,
     seeds: cfg.seeds,
@@ -108,6 +96,8 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       throw new IpcaeError('ERR_INVALID_ARGUMENT', `${outDir} holds a run with a different configuration; choose another --out`);
   }
   writeJsonAtomic(configFile, resolved);
+  const summaryFile = path.join(outDir, 'summary.json');
+  if (existsSync(summaryFile)) return JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary; // finished before
   const trainer = new Trainer(options);
   try {
     await trainer.setData(data);
@@ -141,7 +131,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     try {
       while (epoch < cfg.epochs) {
         const until = Math.min(cfg.epochs, epoch + cfg.checkpointEvery);
-        await trainer.fit({ epochs: cfg.epochs, until, signal: hooks.signal, onEpoch: (m) => {
+        await trainer.fit({ epochs: cfg.epochs, t0: cfg.temperature.start, tEnd: cfg.temperature.end, until, signal: hooks.signal, onEpoch: (m) => {
           history.push(m);
           hooks.onEpoch?.(m);
         } });
@@ -188,7 +178,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       secondsTotal: (Date.now() - t0) / 1000,
       stability: stability(seeds.map((s) => s.selected), data.featureNames, cfg.k),
     };
-    writeJsonAtomic(path.join(outDir, 'summary.json'), summary);
+    writeJsonAtomic(summaryFile, summary);
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
     writeJsonAtomic(path.join(outDir, 'manifest.json'), { ...manifest, finished: new Date().toISOString() });
     return summary;
