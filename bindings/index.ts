@@ -88,7 +88,7 @@ export interface NativeTrainer {
   saveState(): Promise<Buffer>;
   loadState(state: Buffer): Promise<void>;
   lossAndGradient(temperature: number): Promise<{ loss: Float64Array; gradient: Float64Array }>;
-  getParameters(): Float64Array;
+  getParameters(best?: boolean): Float64Array;
   setParameters(values: Float64Array): void;
   parameterLayout(): { name: string; shape: number[] }[];
   info(): NativeTrainerInfo;

@@ -111,8 +111,15 @@ test('a short CLI run writes every file of the run directory with the right shap
   const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.seeds.length, 2);
   assert.equal(summary.metric, 'accuracy');
+  const params = JSON.parse(readFileSync(path.join(out, 'parameters-22.json'), 'utf8'));
+  const total = params.tensors.reduce((a: number, t: { length: number }) => a + t.length, 0);
+  assert.equal(statSync(path.join(out, 'parameters-22.bin')).size, 4 * total);
+  assert.deepEqual(params.tensors[0], { name: 'selector.psi', shape: [10, 77], offset: 0, length: 770 });
+  assert.equal(typeof summary.seeds[0].duplicates, 'number');
+  assert.equal(summary.seeds[0].uniquePct, (100 * (10 - summary.seeds[0].duplicates)) / 10);
   const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.seeds, [11, 22]);
+  assert.match(manifest.data.sources[0].sha256, /^[0-9a-f]{64}$/);
   assert.ok(manifest.finished && manifest.torch);
   const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
   assert.equal(config.experiment.k, 10);
@@ -131,7 +138,7 @@ test('a short CLI run writes every file of the run directory with the right shap
 
 test('SIGTERM mid-run saves a state; the resumed run ends identical to an uninterrupted one', async (t) => {
   if (!existsSync(miceDir)) return t.skip(`no ${miceDir}`);
-  const args = (out: string) => ['--dataset', 'mice', '--data-dir', miceDir, '--epochs', '40', '--seeds', '11,22', '--checkpoint-every', '7', '--out', out];
+  const args = (out: string) => ['--dataset', 'mice', '--data-dir', miceDir, '--epochs', '150', '--seeds', '11,22', '--checkpoint-every', '7', '--out', out];
   const straight = path.join(tmp(), 'straight');
   assert.equal(runCli([...args(straight), '--quiet']).status, 0);
 
@@ -140,7 +147,7 @@ test('SIGTERM mid-run saves a state; the resumed run ends identical to an uninte
   let seen = 0;
   const code: number = await new Promise((resolve) => {
     child.stdout.on('data', (b: Buffer) => {
-      const m = [...b.toString().matchAll(/epoch (\d+)\/40/g)];
+      const m = [...b.toString().matchAll(/epoch (\d+)\/150/g)];
       if (m.length) seen = Number(m[m.length - 1][1]);
       if (seen >= 10 && !child.killed) child.kill('SIGTERM');
     });
@@ -195,6 +202,21 @@ test('library API: select on an Arrow table with string names and a string targe
   writeFileSync(ipc, tableToIPC(table, 'file'));
   const viaFile = await selectFeatures(ipc, { k: 2, target: 'label', exclude: ['id'], epochs: 2, seeds: [1] });
   assert.equal(viaFile.features.length, 2);
+});
+
+test('CLI on a user Arrow IPC file with a string target', () => {
+  const dir = tmp();
+  const file = path.join(dir, 'mine.arrow');
+  writeFileSync(file, tableToIPC(pipelineTable(300, 4), 'file'));
+  const out = path.join(dir, 'run');
+  const r = runCli(['--dataset', file, '--target', 'label', '--exclude', 'id', '--k', '2', '--epochs', '30', '--batch-size', '32', '--seeds', '5', '--out', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.seeds[0].selectedNames.length, 2);
+  assert.ok(s.seeds[0].selectedNames.every((n: string) => n !== 'id' && n !== 'label'));
+  const noK = runCli(['--dataset', file, '--target', 'label']);
+  assert.equal(noK.status, 2);
+  assert.match(noK.stderr, /--k/);
 });
 
 test('library API: clear errors for text features, nulls, one-class targets, empty files; impute on request', async () => {

@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runExperiment, formatValue, type Summary } from '../experiment/run.js';
 import { METHODS, PAPER_SEEDS } from '../experiment/methods.js';
-import { loadExperimentConfig, defaultConfigFile, type ExperimentConfigInput } from '../config/experiment.js';
+import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, type ExperimentConfigInput } from '../config/experiment.js';
 import { prepareEmbeddedMnist } from '../data/embedded.js';
-import { prepareMice, type PreparedDataset } from '../data/mice.js';
+import { prepareMice, sha256File, type PreparedDataset } from '../data/mice.js';
+import { prepareTable, readTable } from '../select/arrow.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
 
@@ -50,7 +51,43 @@ export function dataDir(opt?: string): string {
   return opt ?? process.env.IPCAE_DATA ?? path.join(os.homedir(), '.cache', 'ipcae');
 }
 
-export function loadDataset(name: string, dir: string): PreparedDataset {
+export interface TableOptions {
+  target?: string;
+  exclude?: string[];
+  splitColumn?: string;
+  task: 'classification' | 'reconstruction';
+}
+
+const isArrowFile = (name: string) => /\.(arrow|ipc|feather)$/i.test(name);
+
+/** A user's Arrow IPC file as a prepared dataset (min-max scaling fitted on train, 60/20/20 unless a split column is given). */
+export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset {
+  if (o.task === 'classification' && !o.target)
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --target <column> for a classification run on ${file} (or --task reconstruction)`);
+  const prep = prepareTable(readTable(file), {
+    target: o.task === 'classification' ? o.target : undefined,
+    task: o.task,
+    exclude: [...(o.exclude ?? []), ...(o.task === 'reconstruction' && o.target ? [o.target] : [])],
+    split: o.splitColumn ? { column: o.splitColumn } : undefined,
+  });
+  const D = prep.featureNames.length;
+  const y = (s: { y?: Int32Array | Float32Array; rows: number[] }) => (s.y as Int32Array | undefined) ?? new Int32Array(s.rows.length);
+  return {
+    name: path.basename(file),
+    featureNames: prep.featureNames,
+    classNames: prep.classes ?? [],
+    inputDim: D,
+    classes: prep.classes?.length ?? 0,
+    train: { x: prep.splits.train.x, y: y(prep.splits.train) },
+    val: { x: prep.splits.val.x, y: y(prep.splits.val) },
+    test: { x: prep.splits.test.x, y: y(prep.splits.test) },
+    indices: { train: prep.splits.train.rows, val: prep.splits.val.rows, test: prep.splits.test.rows },
+    sources: [{ file: path.resolve(file), sha256: sha256File(file) }],
+  };
+}
+
+export function loadDataset(name: string, dir: string, table?: TableOptions): PreparedDataset {
+  if (isArrowFile(name)) return loadArrowDataset(name, table ?? { task: 'classification' });
   if (name === 'mnist-embedded') return prepareEmbeddedMnist();
   if (name === 'mice') {
     for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
@@ -85,7 +122,10 @@ export function buildProgram() {
     .name('ipcae-run')
     .description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).')
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
-    .option('--dataset <name>', "'mnist-embedded' (no download) or 'mice'", 'mnist-embedded')
+    .option('--dataset <name|file.arrow>', "'mnist-embedded' (no download), 'mice', or an Arrow IPC file of your own", 'mnist-embedded')
+    .option('--target <column>', 'Arrow file: the label column (classification)')
+    .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', (v: string) => v.split(','))
+    .option('--split-column <column>', "Arrow file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
     .option('--task <task>', 'classification | reconstruction', 'classification')
     .option('--method <method>', METHODS.join(' | '))
@@ -172,15 +212,27 @@ export async function main(argv = process.argv): Promise<number> {
   process.once('SIGTERM', onSignal);
   let out = '';
   try {
+    const arrowFile = isArrowFile(o.dataset);
+    if (arrowFile && !existsSync(o.dataset)) return usage(`Expected an existing Arrow IPC file for --dataset but ${o.dataset} does not exist`);
+    if (arrowFile && !o.config && o.k === undefined) return usage(`Expected --k (features to select) for a run on ${o.dataset}`);
     const configFile = (o.config as string | undefined) ?? defaultConfigFile(o.dataset, o.task);
-    if (!o.config && !existsSync(configFile)) return usage(`Expected a known dataset for --dataset but received '${o.dataset}' (no ${configFile})`);
+    if (!o.config && !arrowFile && !existsSync(configFile))
+      return usage(`Expected 'mnist-embedded', 'mice' or an .arrow file for --dataset but received '${o.dataset}' (no ${configFile})`);
     const methods = (o.methods as string[] | undefined) ?? [undefined];
     const summaries: Summary[] = [];
     for (const m of methods) {
-      const cfg = loadExperimentConfig(configFile, m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides);
-      const data = loadDataset(cfg.dataset, dataDir(o.dataDir));
+      const ov = m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides;
+      const cfg =
+        arrowFile && !o.config
+          ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset: o.dataset, task: o.task }, 'command line')
+          : loadExperimentConfig(configFile, ov);
+      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), { target: o.target, exclude: o.exclude, splitColumn: o.splitColumn, task: cfg.task });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      out = o.out ? (methods.length > 1 ? path.join(o.out, cfg.method) : o.out) : path.join('runs', `${cfg.dataset}-${cfg.task}-${cfg.method}-${stamp}`);
+      out = o.out
+        ? methods.length > 1
+          ? path.join(o.out, cfg.method)
+          : o.out
+        : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
       if (!quiet)
         console.log(
           `ipcae-run: ${cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,

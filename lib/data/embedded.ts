@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { torchRandperm } from './random.js';
-import type { PreparedDataset } from './mice.js';
+import { sha256File, type PreparedDataset } from './mice.js';
 
 export function prepareEmbeddedMnist(): PreparedDataset {
   const require = createRequire(import.meta.url);
@@ -52,5 +52,9 @@ export function prepareEmbeddedMnist(): PreparedDataset {
     val: pack(idx.val),
     test: pack(idx.test),
     indices: idx,
+    sources: Array.from({ length: 10 }, (_, d) => {
+      const file = path.join(dir, `${d}.json`);
+      return { file, sha256: sha256File(file) };
+    }),
   };
 }

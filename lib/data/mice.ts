@@ -1,6 +1,7 @@
 // Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { IpcaeError } from '../errors.js';
 import { trainTestSplit } from './random.js';
 
@@ -14,6 +15,12 @@ export interface PreparedDataset {
   val: { x: Float32Array; y: Int32Array };
   test: { x: Float32Array; y: Int32Array };
   indices: { train: number[]; val: number[]; test: number[] };
+  /** The raw files read, with their SHA-256 (recorded in run manifests). */
+  sources: { file: string; sha256: string }[];
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 /** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
@@ -98,5 +105,6 @@ export function prepareMice(file: string): PreparedDataset {
     val: pack(idx.val),
     test: pack(idx.test),
     indices: idx,
+    sources: [{ file, sha256: sha256File(file) }],
   };
 }

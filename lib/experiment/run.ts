@@ -22,6 +22,8 @@ export interface SeedSummary {
   uniquePct: number;
   selected: number[];
   selectedNames: string[];
+  /** Selector nodes that picked a feature another node had already picked. */
+  duplicates: number;
 }
 
 export interface Summary {
@@ -119,7 +121,13 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       command: process.argv.join(' '),
       started: started.toISOString(),
       resumedFromEpoch: trainer.info().epoch,
-      data: { name: data.name, train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length },
+      data: {
+        name: data.name,
+        train: data.indices.train.length,
+        val: data.indices.val.length,
+        test: data.indices.test.length,
+        sources: data.sources,
+      },
     };
     writeJsonAtomic(path.join(outDir, 'manifest.json'), manifest);
     const t0 = Date.now();
@@ -144,15 +152,15 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       throw e;
     }
     const results = await trainer.results();
-    const last = history[history.length - 1];
     const seeds: SeedSummary[] = results.map((r, i) => ({
       seed: r.seed,
       bestEpoch: r.bestEpoch,
       testLoss: r.test.loss,
       testMetric: r.test.metric,
-      uniquePct: last?.replicas[i].uniquePct ?? NaN,
+      uniquePct: (100 * new Set(r.selected).size) / r.selected.length,
       selected: r.selected,
       selectedNames: r.selected.map((f) => data.featureNames[f] ?? String(f)),
+      duplicates: r.selected.length - new Set(r.selected).size,
     }));
     for (const [i, r] of results.entries()) {
       writeJsonAtomic(path.join(outDir, `selection-${r.seed}.json`), {
@@ -161,6 +169,24 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
         names: seeds[i].selectedNames,
         shape: [cfg.k, data.inputDim],
         probabilities: Array.from(r.probabilities, (v) => Number(v.toPrecision(6))),
+      });
+      // best-validation parameters: float32 little-endian values, described by the JSON index
+      const params = trainer.replicaParameters(i, { best: true });
+      let offset = 0;
+      const index = params.map((p) => {
+        const e = { name: p.name, shape: p.shape, offset, length: p.values.length };
+        offset += p.values.length;
+        return e;
+      });
+      const bin = new Float32Array(offset);
+      params.forEach((p, j) => bin.set(p.values, index[j].offset));
+      writeAtomic(path.join(outDir, `parameters-${r.seed}.bin`), new Uint8Array(bin.buffer));
+      writeJsonAtomic(path.join(outDir, `parameters-${r.seed}.json`), {
+        dtype: 'float32',
+        byteOrder: 'little-endian',
+        file: `parameters-${r.seed}.bin`,
+        note: 'weights are stored transposed ([in, out]) as the trainer uses them',
+        tensors: index,
       });
     }
     const metric = cfg.task === 'classification' ? 'accuracy' : 'reconstructionError';
@@ -201,9 +227,12 @@ export function summaryMarkdown(s: Summary): string {
     '',
     'mean ± sample standard deviation over seeds; test with the best-validation parameters of each seed.',
     '',
-    '| seed | best epoch | test metric | unique % |',
-    '|---|---|---|---|',
-    ...s.seeds.map((x) => `| ${x.seed} | ${x.bestEpoch} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} |`),
+    '| seed | best epoch | test metric | unique % | duplicates |',
+    '|---|---|---|---|---|',
+    ...s.seeds.map(
+      (x) =>
+        `| ${x.seed} | ${x.bestEpoch} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} | ${x.duplicates} |`,
+    ),
     '',
     `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,
     '',

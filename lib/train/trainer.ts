@@ -224,8 +224,22 @@ export class Trainer {
     const n = this.native;
     return native(() => n.lossAndGradient(temperature));
   }
-  getParameters(): Float64Array {
-    return this.native.getParameters();
+  /** All replicas' parameters, flat (layout: parameterLayout(), each block [R, ...shape]). */
+  getParameters(opts: { best?: boolean } = {}): Float64Array {
+    return this.native.getParameters(opts.best ?? false);
+  }
+
+  /** One replica's parameters by name (the best-validation ones with best: true). */
+  replicaParameters(replica: number, opts: { best?: boolean } = {}): { name: string; shape: number[]; values: Float32Array }[] {
+    const all = this.getParameters(opts);
+    const R = this.replicas;
+    let off = 0;
+    return this.parameterLayout().map((p) => {
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      const values = Float32Array.from(all.subarray(off + replica * n, off + (replica + 1) * n));
+      off += n * R;
+      return { name: p.name, shape: p.shape, values };
+    });
   }
   setParameters(values: Float64Array): void {
     const n = this.native;

@@ -284,7 +284,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value GetParameters(const Napi::CallbackInfo& info) {
     auto t = acquire(info.Env());
     busy.store(false);
-    return toFloat64(info.Env(), t->flatParameters());
+    const bool best = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+    return toFloat64(info.Env(), t->flatParameters(best));
   }
   Napi::Value SetParameters(const Napi::CallbackInfo& info) {
     auto env = info.Env();

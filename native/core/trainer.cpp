@@ -328,7 +328,7 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> Trainer::parameterLayo
   return out;
 }
 
-torch::Tensor Trainer::flatParameters() const { return flat_.to(torch::kCPU).clone(); }
+torch::Tensor Trainer::flatParameters(bool best) const { return (best ? best_ : flat_).to(torch::kCPU).clone(); }
 
 void Trainer::setFlatParameters(const torch::Tensor& flat) {
   require(flat.numel() == flat_.numel(), "Expected " + std::to_string(flat_.numel()) +

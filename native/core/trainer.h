@@ -111,7 +111,7 @@ class Trainer {
   // For gradient checks: loss (task - lambda*GJSD) per replica on the first training batch at the
   // current step's noise, and the flat gradient. Changes nothing.
   std::pair<torch::Tensor, torch::Tensor> lossAndGradient(double temperature);
-  torch::Tensor flatParameters() const;
+  torch::Tensor flatParameters(bool best = false) const;
   void setFlatParameters(const torch::Tensor& flat);
   std::vector<std::pair<std::string, std::vector<int64_t>>> parameterLayout() const;
 
