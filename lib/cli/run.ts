@@ -11,6 +11,7 @@ import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, type 
 import { prepareEmbeddedMnist } from '../data/embedded.js';
 import { prepareMice, sha256File, type PreparedDataset } from '../data/mice.js';
 import { prepareTable, readTable } from '../select/arrow.js';
+import { prepareMnistLike, prepareCoil20, prepareIsolet } from '../data/paper.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
 
@@ -89,6 +90,9 @@ export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset
 export function loadDataset(name: string, dir: string, table?: TableOptions): PreparedDataset {
   if (isArrowFile(name)) return loadArrowDataset(name, table ?? { task: 'classification' });
   if (name === 'mnist-embedded') return prepareEmbeddedMnist();
+  if (name === 'mnist' || name === 'fashion-mnist') return prepareMnistLike(dir, name);
+  if (name === 'coil20') return prepareCoil20(dir);
+  if (name === 'isolet') return prepareIsolet(dir);
   if (name === 'mice') {
     for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
       const p = path.join(dir, f);
@@ -98,7 +102,7 @@ export function loadDataset(name: string, dir: string, table?: TableOptions): Pr
   }
   throw new IpcaeError(
     'ERR_INVALID_ARGUMENT',
-    `Expected 'mnist-embedded' or 'mice' for the dataset but received '${name}' (the readers of the other paper datasets are not built yet)`,
+    `Expected mnist-embedded, mnist, fashion-mnist, isolet, coil20, mice or an .arrow file for the dataset but received '${name}' (the Smartphone HAR reader is not built yet)`,
   );
 }
 
@@ -122,7 +126,7 @@ export function buildProgram() {
     .name('ipcae-run')
     .description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).')
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
-    .option('--dataset <name|file.arrow>', "'mnist-embedded' (no download), 'mice', or an Arrow IPC file of your own", 'mnist-embedded')
+    .option('--dataset <name|file.arrow>', 'mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, mice, or an Arrow IPC file of your own', 'mnist-embedded')
     .option('--target <column>', 'Arrow file: the label column (classification)')
     .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', (v: string) => v.split(','))
     .option('--split-column <column>', "Arrow file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")

@@ -1,0 +1,144 @@
+// The paper's datasets from their original files, prepared as SPEC 6 says: split sizes, the
+// published split indices (torch random_split, seed 42), scaling fitted where the paper fitted it.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { IpcaeError } from '../errors.js';
+import { readIdx } from './idx.js';
+import { readMat } from './mat.js';
+import { torchRandperm } from './random.js';
+import { sha256File, type PreparedDataset } from './mice.js';
+
+/** Finds `names` (first that exists) in dir/<dataset>/ or dir/. */
+export function findFile(dir: string, dataset: string, names: string[]): string {
+  for (const d of [path.join(dir, dataset), dir])
+    for (const n of names) {
+      const p = path.join(d, n);
+      if (existsSync(p)) return p;
+    }
+  throw new IpcaeError('ERR_DATA', `${dataset}: expected one of ${names.join(', ')} in ${path.join(dir, dataset)} or ${dir} (--data-dir or IPCAE_DATA)`);
+}
+
+function pack(x: Float64Array | Float32Array, D: number, labels: ArrayLike<number>, rows: number[], transform: (v: number, j: number) => number) {
+  const out = new Float32Array(rows.length * D);
+  const y = new Int32Array(rows.length);
+  rows.forEach((i, r) => {
+    y[r] = labels[i];
+    for (let j = 0; j < D; j++) out[r * D + j] = transform(x[i * D + j], j);
+  });
+  return { x: out, y };
+}
+
+const pixelNames = (side: number, columnMajor = false) =>
+  Array.from({ length: side * side }, (_, i) => (columnMajor ? `pixel_${i % side}_${Math.floor(i / side)}` : `pixel_${Math.floor(i / side)}_${i % side}`));
+
+/** MNIST / Fashion-MNIST: 9000 of the 60k train images (seed 42) split 7200/1800; 1500 of the 10k test images. */
+export function prepareMnistLike(dir: string, dataset: 'mnist' | 'fashion-mnist'): PreparedDataset {
+  const [mean, std] = dataset === 'mnist' ? [0.1306, 0.308] : [0.2873, 0.3529];
+  const f = (n: string) => findFile(dir, dataset, [`${n}.gz`, n]);
+  const files = [f('train-images-idx3-ubyte'), f('train-labels-idx1-ubyte'), f('t10k-images-idx3-ubyte'), f('t10k-labels-idx1-ubyte')];
+  const [trX, trY, teX, teY] = files.map(readIdx);
+  for (const [a, b, name] of [[trX, trY, files[0]], [teX, teY, files[2]]] as const) {
+    if (a.dims.length !== 3 || a.dims[1] !== 28 || a.dims[2] !== 28) throw new IpcaeError('ERR_DATA', `${name}: expected N×28×28 images`);
+    if (b.dims[0] !== a.dims[0]) throw new IpcaeError('ERR_DATA', `${name}: ${a.dims[0]} images but ${b.dims[0]} labels`);
+  }
+  const pool = Array.from(torchRandperm(trX.dims[0], 42).subarray(0, 9000));
+  const r2 = torchRandperm(9000, 42);
+  const train = Array.from(r2.subarray(0, 7200), (i) => pool[i]);
+  const val = Array.from(r2.subarray(7200, 9000), (i) => pool[i]);
+  const test = Array.from(torchRandperm(teX.dims[0], 42).subarray(0, 1500));
+  const D = 784;
+  const norm = (v: number) => (v / 255 - mean) / std;
+  const tr = Float64Array.from(trX.data),
+    te = Float64Array.from(teX.data);
+  return {
+    name: dataset,
+    featureNames: pixelNames(28),
+    classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+    inputDim: D,
+    classes: 10,
+    train: pack(tr, D, trY.data, train, norm),
+    val: pack(tr, D, trY.data, val, norm),
+    test: pack(te, D, teY.data, test, norm),
+    indices: { train, val, test },
+    sources: files.map((file) => ({ file, sha256: sha256File(file) })),
+  };
+}
+
+/** COIL-20 (scikit-feature's COIL20.mat): 60/20/20 with random_split(seed 42), values as stored. */
+export function prepareCoil20(dir: string): PreparedDataset {
+  const file = findFile(dir, 'coil20', ['COIL20.mat']);
+  const m = readMat(file);
+  if (!m.X || !m.Y) throw new IpcaeError('ERR_DATA', `${file}: expected variables X and Y, found ${Object.keys(m).join(', ') || 'none'}`);
+  const n = m.X.rows,
+    D = m.X.cols;
+  if (m.Y.rows !== n) throw new IpcaeError('ERR_DATA', `${file}: X has ${n} rows but Y has ${m.Y.rows}`);
+  const labels = Int32Array.from(m.Y.data, (v) => v - 1);
+  const classes = new Set(labels).size;
+  if (classes < 2) throw new IpcaeError('ERR_DATA', `${file}: Y holds ${classes} class`);
+  const r = torchRandperm(n, 42);
+  const nTrain = Math.round(0.6 * n),
+    nVal = Math.round(0.2 * n);
+  const idx = { train: Array.from(r.subarray(0, nTrain)), val: Array.from(r.subarray(nTrain, nTrain + nVal)), test: Array.from(r.subarray(nTrain + nVal)) };
+  const id = (v: number) => v;
+  return {
+    name: 'coil20',
+    featureNames: pixelNames(Math.round(Math.sqrt(D)), true),
+    classNames: Array.from({ length: classes }, (_, i) => String(i + 1)),
+    inputDim: D,
+    classes,
+    train: pack(m.X.data, D, labels, idx.train, id),
+    val: pack(m.X.data, D, labels, idx.val, id),
+    test: pack(m.X.data, D, labels, idx.test, id),
+    indices: idx,
+    sources: [{ file, sha256: sha256File(file) }],
+  };
+}
+
+/** ISOLET: isolet1–4 split 80/20 (seed 42), test isolet5, min-max fitted on isolet1–4; from the .mat files. */
+export function prepareIsolet(dir: string): PreparedDataset {
+  const parts = ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat'].map((n) => findFile(dir, 'isolet', [n]));
+  const testFile = findFile(dir, 'isolet', ['isolet5.mat', 'Isolet5.mat']);
+  const load = (f: string) => {
+    const m = readMat(f);
+    if (!m.fea || !m.gnd) throw new IpcaeError('ERR_DATA', `${f}: expected variables fea and gnd, found ${Object.keys(m).join(', ')}`);
+    if (m.fea.cols !== 617) throw new IpcaeError('ERR_DATA', `${f}: expected 617 features, found ${m.fea.cols}`);
+    return m;
+  };
+  const pool = parts.map(load);
+  const n = pool.reduce((a, m) => a + m.fea.rows, 0);
+  const D = 617;
+  const x = new Float64Array(n * D);
+  const y = new Int32Array(n);
+  let o = 0;
+  for (const m of pool) {
+    x.set(m.fea.data, o * D);
+    for (let i = 0; i < m.gnd.rows; i++) y[o + i] = m.gnd.data[i] - 1;
+    o += m.fea.rows;
+  }
+  const t = load(testFile);
+  const lo = new Float64Array(D).fill(Infinity),
+    hi = new Float64Array(D).fill(-Infinity);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < D; j++) {
+      lo[j] = Math.min(lo[j], x[i * D + j]);
+      hi[j] = Math.max(hi[j], x[i * D + j]);
+    }
+  const scale = (v: number, j: number) => (hi[j] > lo[j] ? (v - lo[j]) / (hi[j] - lo[j]) : 0);
+  const r = torchRandperm(n, 42);
+  const train = Array.from(r.subarray(0, Math.floor(0.8 * n))); // 4990 of 6238, as published
+  const val = Array.from(r.subarray(train.length));
+  const test = Array.from({ length: t.fea.rows }, (_, i) => i);
+  const ty = Int32Array.from(t.gnd.data, (v) => v - 1);
+  return {
+    name: 'isolet',
+    featureNames: Array.from({ length: D }, (_, j) => `f${j + 1}`),
+    classNames: Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i)),
+    inputDim: D,
+    classes: 26,
+    train: pack(x, D, y, train, scale),
+    val: pack(x, D, y, val, scale),
+    test: pack(t.fea.data, D, ty, test, scale),
+    indices: { train, val, test },
+    sources: [...parts, testFile].map((file) => ({ file, sha256: sha256File(file) })),
+  };
+}
