@@ -94,11 +94,12 @@ export function loadDataset(name: string, dir: string, table?: TableOptions): Pr
   if (name === 'coil20') return prepareCoil20(dir);
   if (name === 'isolet') return prepareIsolet(dir);
   if (name === 'mice') {
-    for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
-      const p = path.join(dir, f);
-      if (existsSync(p)) return prepareMice(p);
-    }
-    throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in the data directory ${dir} (--data-dir or IPCAE_DATA)`);
+    for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
+      for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
+        const p = path.join(d, f);
+        if (existsSync(p)) return prepareMice(p);
+      }
+    throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
   }
   throw new IpcaeError(
     'ERR_INVALID_ARGUMENT',

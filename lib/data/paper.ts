@@ -10,7 +10,7 @@ import { sha256File, type PreparedDataset } from './mice.js';
 
 /** Finds `names` (first that exists) in dir/<dataset>/ or dir/. */
 export function findFile(dir: string, dataset: string, names: string[]): string {
-  for (const d of [path.join(dir, dataset), dir])
+  for (const d of [path.join(dir, dataset), dir])  // also the layout of ../shared/datasets
     for (const n of names) {
       const p = path.join(d, n);
       if (existsSync(p)) return p;

@@ -1,0 +1,19 @@
+// docs/results.md-style rows: ours beside the paper's, the gap in units of the paper's std.
+import type { Summary } from '../experiment/run.js';
+import { paperValue } from './paper.js';
+
+export function resultRows(summaries: Summary[], machine: string): string {
+  const fmt = (s: Summary, v: number) => (s.metric === 'accuracy' ? v.toFixed(2) : v.toExponential(2));
+  const lines = [
+    '| dataset | task | method | ours (mean ± std) | paper | Δ / paper std | unique % | s per run (10 seeds) | machine |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of summaries) {
+    const p = paperValue(s.dataset, s.task, s.method);
+    const gap = p ? ((s.mean - p[0]) / p[1]).toFixed(1) : '—';
+    lines.push(
+      `| ${s.dataset} | ${s.task} | ${s.method} | ${fmt(s, s.mean)} ± ${fmt(s, s.std)} | ${p ? `${fmt(s, p[0])} ± ${fmt(s, p[1])}` : 'not published'} | ${gap} | ${s.meanUniquePct.toFixed(1)} | ${s.secondsTotal.toFixed(0)} | ${machine} |`,
+    );
+  }
+  return lines.join('\n');
+}
