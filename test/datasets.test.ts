@@ -113,3 +113,28 @@ test('bad data: truncated IDX and gzip, a .mat without X/Y, an empty file', () =
   }
   assert.throws(() => prepareIsolet(path.join(dir, 'nowhere')), /Isolet1\.mat/);
 });
+
+test('Arrow cache round trip: a prepared dataset reads back identical; a changed raw file invalidates it', async (t) => {
+  if (need(t, 'mice-protein')) return;
+  const { prepareAndCache, loadNamedDataset, cachePaths } = await import('../lib/data/registry.js');
+  const { tableFromIPC } = await import('apache-arrow');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-cache-'));
+  const src = path.join(shared, 'mice-protein', 'Data_Cortex_Nuclear.csv.gz');
+  writeFileSync(path.join(dir, 'Data_Cortex_Nuclear.csv.gz'), readFileSync(src));
+  const { dataset, table, sidecar } = prepareAndCache('mice', dir);
+  assert.equal(table, cachePaths(dir, 'mice').table);
+  const side = JSON.parse(readFileSync(sidecar, 'utf8'));
+  assert.match(side.sources[0].sha256, /^[0-9a-f]{64}$/);
+  const arrow = tableFromIPC(readFileSync(table));
+  assert.equal(arrow.numRows, 1080);
+  assert.equal(arrow.schema.fields[0].name, 'DYRK1A_N');
+  assert.deepEqual(arrow.schema.fields.slice(-3).map((f) => f.name), ['label', 'split', 'row']);
+  const back = loadNamedDataset('mice', dir);
+  assert.deepEqual(back.indices, dataset.indices);
+  assert.deepEqual(back.train.x, dataset.train.x);
+  assert.deepEqual(back.test.y, dataset.test.y);
+  assert.deepEqual(back.featureNames, dataset.featureNames);
+  // a cache whose raw file changed is not used
+  writeFileSync(path.join(dir, 'Data_Cortex_Nuclear.csv.gz'), readFileSync(src).subarray(0, 100));
+  assert.throws(() => loadNamedDataset('mice', dir), IpcaeError);
+});

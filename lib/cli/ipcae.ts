@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { main as runMain } from './run.js';
 import { compareRuns, readRun } from '../report/compare.js';
+import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
+import { readTable } from '../select/arrow.js';
 
 export async function main(argv = process.argv): Promise<number> {
   const [cmd, ...rest] = argv.slice(2);
@@ -13,7 +15,10 @@ export async function main(argv = process.argv): Promise<number> {
     .name('ipcae')
     .description('IP-CAE feature selection: experiments and reports')
     .exitOverride()
-    .addHelpText('after', '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up');
+    .addHelpText(
+      'after',
+      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|prepare|info   datasets and their Arrow cache\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
+    );
   let code = 0;
   program
     .command('compare')
@@ -22,6 +27,36 @@ export async function main(argv = process.argv): Promise<number> {
     .action((dirs: string[], opts: { json: boolean }) => {
       const runs = dirs.map(readRun);
       console.log(opts.json ? JSON.stringify(runs.map((r) => r.summary), null, 2) : compareRuns(runs));
+    });
+  const data = program.command('data').description('the datasets: list, prepare (cache as Arrow), info');
+  data
+    .command('list')
+    .option('--data-dir <dir>', 'raw files directory (default $IPCAE_DATA or ~/.cache/ipcae)')
+    .action((o: { dataDir?: string }) => {
+      const dir = dataDir(o.dataDir);
+      console.log(`data directory: ${dir}`);
+      for (const d of listDatasets(dir)) console.log(`${d.name.padEnd(15)} raw ${d.raw ? 'yes' : 'no '}  prepared ${d.prepared ? 'yes' : 'no '}  ${d.description}`);
+    });
+  data
+    .command('prepare')
+    .argument('<name>', Object.keys(DATASET_REGISTRY).join(' | '))
+    .option('--data-dir <dir>', 'raw files directory (default $IPCAE_DATA or ~/.cache/ipcae)')
+    .action((name: string, o: { dataDir?: string }) => {
+      const r = prepareAndCache(name, dataDir(o.dataDir));
+      console.log(`${name}: ${r.dataset.indices.train.length}/${r.dataset.indices.val.length}/${r.dataset.indices.test.length} rows, ${r.dataset.inputDim} features, ${r.dataset.classes} classes → ${r.table}`);
+    });
+  data
+    .command('info')
+    .argument('<name-or-file>', 'a dataset name or an Arrow IPC file')
+    .option('--data-dir <dir>', 'raw files directory (default $IPCAE_DATA or ~/.cache/ipcae)')
+    .action((what: string, o: { dataDir?: string }) => {
+      if (what in DATASET_REGISTRY) {
+        const d = loadNamedDataset(what, dataDir(o.dataDir));
+        console.log(JSON.stringify({ name: d.name, features: d.inputDim, classes: d.classes, classNames: d.classNames, split: { train: d.indices.train.length, val: d.indices.val.length, test: d.indices.test.length }, firstFeatures: d.featureNames.slice(0, 5), sources: d.sources }, null, 2));
+      } else {
+        const t = readTable(what);
+        console.log(JSON.stringify({ file: what, rows: t.numRows, columns: t.schema.fields.map((f) => `${f.name}: ${String(f.type)}`) }, null, 2));
+      }
     });
   try {
     await program.parseAsync(argv);

@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 // ipcae-run: train a method on a dataset with a group of seeds; print a Tables-1/2-style result.
 import { existsSync, realpathSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runExperiment, formatValue, type Summary } from '../experiment/run.js';
 import { METHODS, PAPER_SEEDS } from '../experiment/methods.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, type ExperimentConfigInput } from '../config/experiment.js';
-import { prepareEmbeddedMnist } from '../data/embedded.js';
-import { prepareMice, sha256File, type PreparedDataset } from '../data/mice.js';
+import { sha256File, type PreparedDataset } from '../data/mice.js';
 import { prepareTable, readTable } from '../select/arrow.js';
-import { prepareMnistLike, prepareCoil20, prepareIsolet } from '../data/paper.js';
+import { dataDir, loadNamedDataset } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
 
@@ -48,9 +46,7 @@ function parseHidden(v: string): number[] {
   return h;
 }
 
-export function dataDir(opt?: string): string {
-  return opt ?? process.env.IPCAE_DATA ?? path.join(os.homedir(), '.cache', 'ipcae');
-}
+export { dataDir };
 
 export interface TableOptions {
   target?: string;
@@ -89,22 +85,7 @@ export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset
 
 export function loadDataset(name: string, dir: string, table?: TableOptions): PreparedDataset {
   if (isArrowFile(name)) return loadArrowDataset(name, table ?? { task: 'classification' });
-  if (name === 'mnist-embedded') return prepareEmbeddedMnist();
-  if (name === 'mnist' || name === 'fashion-mnist') return prepareMnistLike(dir, name);
-  if (name === 'coil20') return prepareCoil20(dir);
-  if (name === 'isolet') return prepareIsolet(dir);
-  if (name === 'mice') {
-    for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
-      for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) {
-        const p = path.join(d, f);
-        if (existsSync(p)) return prepareMice(p);
-      }
-    throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
-  }
-  throw new IpcaeError(
-    'ERR_INVALID_ARGUMENT',
-    `Expected mnist-embedded, mnist, fashion-mnist, isolet, coil20, mice or an .arrow file for the dataset but received '${name}' (the Smartphone HAR reader is not built yet)`,
-  );
+  return loadNamedDataset(name, dir);
 }
 
 function progressLine(tty: boolean) {

@@ -31,7 +31,13 @@ export function readMiceCsv(file: string) {
   } catch (e) {
     throw new IpcaeError('ERR_DATA', `Cannot read Mice Protein file ${file}: ${(e as Error).message}`);
   }
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt gzip stream (${(e as Error).message})`);
+    }
+  }
   const lines = buf.toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
   if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
   const header = lines[0].split(',');

