@@ -16,3 +16,12 @@ void norm_act_backward(const torch::Tensor& dact, const torch::Tensor& act, cons
                        torch::Tensor& dgamma, torch::Tensor& dbeta);
 
 }  // namespace ipcae
+
+namespace ipcae {
+
+// Fused task losses (CPU): the per-replica mean loss [R] (float64) and dLoss/dOut [R,B,O] in one pass.
+// Cross-entropy with integer labels y [B]; MSE against target [B,O] (shared by the replicas).
+void cross_entropy_fused(const torch::Tensor& out, const torch::Tensor& y, torch::Tensor& loss, torch::Tensor& dOut);
+void mse_fused(const torch::Tensor& out, const torch::Tensor& target, torch::Tensor& loss, torch::Tensor& dOut);
+
+}  // namespace ipcae

@@ -560,7 +560,14 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   prof.mark("dec_fwd");
 
   torch::Tensor loss, dOut;
-  if (opt_.task == "classification") {
+  if (device_.is_cpu()) {
+    // one pass for the loss and its gradient
+    if (opt_.task == "classification") {
+      cross_entropy_fused(out, yb, loss, dOut);
+    } else {
+      mse_fused(out, opt_.task == "reconstruction" ? xb : yb, loss, dOut);
+    }
+  } else if (opt_.task == "classification") {
     auto lsm = torch::log_softmax(out, -1);  // [R,B,C]
     loss = -(lsm * onehotB.unsqueeze(0)).sum({1, 2}) / static_cast<double>(B);
     dOut = (lsm.exp() - onehotB.unsqueeze(0)) / static_cast<double>(B);
