@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Float32, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
 import { prepareEmbeddedMnist } from './embedded.js';
@@ -100,7 +100,6 @@ export function datasetToTable(d: PreparedDataset): Table {
   columns.label = makeVector(label);
   columns.split = vectorFromArray(split, new Dictionary(new Utf8(), new Int32()));
   columns.row = makeVector(row);
-  void Float32;
   return makeTable(columns as never) as unknown as Table;
 }
 
@@ -175,7 +174,6 @@ export function listDatasets(dir: string) {
     if (!raw) {
       try {
         if (d.name === 'mice') {
-          d.prepare; // located by the prepare function itself
           raw = [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')].some((x) =>
             ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'].some((f) => existsSync(path.join(x, f))),
           );

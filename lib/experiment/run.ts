@@ -108,7 +108,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     const history: EpochMetrics[] = [];
     if (existsSync(stateFile)) {
       await trainer.loadState(readFileSync(stateFile));
-      if (existsSync(metricsFile)) history.push(...readMetrics(readFileSync(metricsFile), cfg.seeds));
+      if (existsSync(metricsFile)) history.push(...readMetrics(readFileSync(metricsFile)));
       history.splice(trainer.info().epoch);
     }
     const c = capabilities();
@@ -259,7 +259,7 @@ function metricsToIPC(history: EpochMetrics[]): Uint8Array {
   return tableToIPC(table, 'file');
 }
 
-export function readMetrics(bytes: Uint8Array, seeds: number[]): EpochMetrics[] {
+export function readMetrics(bytes: Uint8Array): EpochMetrics[] {
   const t = tableFromIPC(bytes);
   const byEpoch = new Map<number, EpochMetrics>();
   for (const row of t) {
@@ -277,6 +277,5 @@ export function readMetrics(bytes: Uint8Array, seeds: number[]): EpochMetrics[] 
       improved: r.improved === 1,
     });
   }
-  void seeds;
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }

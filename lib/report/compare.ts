@@ -17,7 +17,7 @@ export function readRun(dir: string): RunRecord {
   if (!existsSync(f)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `${dir}: no summary.json (the run has not finished)`);
   const summary = JSON.parse(readFileSync(f, 'utf8')) as Summary;
   const m = path.join(dir, 'metrics.arrow');
-  const history = existsSync(m) ? readMetrics(readFileSync(m), summary.seeds.map((s) => s.seed)) : undefined;
+  const history = existsSync(m) ? readMetrics(readFileSync(m)) : undefined;
   return { dir, summary, history };
 }
 

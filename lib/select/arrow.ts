@@ -49,14 +49,13 @@ function isNumeric(t: DataType): boolean {
   return DataType.isInt(t) || DataType.isFloat(t);
 }
 
-function numericColumn(v: Vector, name: string): Float64Array {
+function numericColumn(v: Vector): Float64Array {
   const n = v.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const x = v.get(i);
     out[i] = x === null || x === undefined ? NaN : Number(x);
   }
-  void name;
   return out;
 }
 
@@ -87,7 +86,7 @@ export function prepareTable(table: Table, o: TablePrepOptions): PreparedTable {
   const n = table.numRows;
   if (n === 0) throw bad('Expected a non-empty table');
   const D = featureNames.length;
-  const cols = featureNames.map((f) => numericColumn(table.getChild(f)!, f));
+  const cols = featureNames.map((f) => numericColumn(table.getChild(f)!));
 
   // nulls / non-finite values
   const nulls = featureNames.map((f, j) => [f, cols[j].reduce((c, v) => c + (Number.isNaN(v) ? 1 : 0), 0)] as const).filter(([, c]) => c > 0);

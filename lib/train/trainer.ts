@@ -1,6 +1,12 @@
 // The TypeScript face of the native trainer: validated options, typed data, the temperature
 // schedule, AbortSignal, progress callbacks, and errors that carry the caller's stack.
-import { loadNative, type NativeTrainer, type NativeSplit, type NativeEpochReport } from '../../bindings/index.js';
+import {
+  loadNative,
+  type NativeTrainer,
+  type NativeSplit,
+  type NativeEpochReport,
+  type NativeReplicaEpoch,
+} from '../../bindings/index.js';
 import { IpcaeError, invalidArgument, native } from '../errors.js';
 import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from './options.js';
 import { temperatures, type TemperatureSchedule, DEFAULT_SCHEDULE } from './schedule.js';
@@ -18,16 +24,9 @@ export interface DataInput {
   test: SplitInput;
 }
 
-export interface ReplicaEpochMetrics {
+/** NativeReplicaEpoch (valMetric: accuracy as a fraction, reconstruction error (SPEC 5) or MSE) plus its seed. */
+export interface ReplicaEpochMetrics extends NativeReplicaEpoch {
   seed: number;
-  trainLoss: number;
-  valLoss: number;
-  /** Accuracy (fraction) for classification, reconstruction error (SPEC 5) or MSE otherwise. */
-  valMetric: number;
-  uniquePct: number;
-  gjsd: number;
-  meanMaxProb: number;
-  improved: boolean;
 }
 
 export interface EpochMetrics {
