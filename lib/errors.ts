@@ -14,6 +14,8 @@ export type ErrorCode =
 
 export class IpcaeError extends Error {
   readonly code: ErrorCode;
+  /** Set where trying again can succeed (a network transfer cut short). */
+  retryable?: boolean;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'IpcaeError';

@@ -14,7 +14,7 @@ import {
   FeatureSelection,
   IpcaeError,
 } from './exports.js';
-import { rng } from './helpers.js';
+import { pipelineTable } from './helpers.js';
 
 const cli = path.resolve('dist/lib/cli/run.js');
 const miceDir = path.resolve('..', 'shared', 'datasets', 'mice-protein');
@@ -165,19 +165,6 @@ test('SIGTERM mid-run saves a state; the resumed run ends identical to an uninte
   assert.equal(mb.numRows, ma.numRows);
   assert.deepEqual(mb.getChild('valLoss')!.toArray(), ma.getChild('valLoss')!.toArray());
 });
-
-function pipelineTable(rows: number, seed: number) {
-  const r = rng(seed);
-  const cols: Record<string, Float32Array> = {};
-  const names = ['sensor α', 'temperature (°C)', 'noise one', 'noise two', 'noise three', 'noise four'];
-  for (const n of names) cols[n] = new Float32Array(rows);
-  const label: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    for (const n of names) cols[n][i] = r() * 10;
-    label.push(cols['sensor α'][i] + cols['temperature (°C)'][i] > 10 ? 'high' : 'low');
-  }
-  return tableFromArrays({ ...cols, id: Int32Array.from({ length: rows }, (_, i) => i), label });
-}
 
 test('library API: select on an Arrow table with string names and a string target; transform, save, load', async () => {
   const table = pipelineTable(400, 3);

@@ -1,3 +1,4 @@
+import { tableFromArrays } from 'apache-arrow';
 import { Trainer, type TrainerOptionsInput, type DataInput } from '../lib/index.js';
 
 /** Small deterministic PRNG for test data (mulberry32). */
@@ -58,4 +59,87 @@ export async function tinyTrainer(over: Partial<TrainerOptionsInput> = {}, dataS
   const t = new Trainer({ inputDim: d, k: 3, outputDim: classes, hidden: [8], batchSize: 16, seeds: [11], threads: 2, ...over });
   await t.setData(splitData(x, y, d, 64, 16));
   return t;
+}
+
+/** A small Arrow table as a pipeline would hand it over: non-ASCII names, an id column, a string target. */
+export function pipelineTable(rows: number, seed: number) {
+  const r = rng(seed);
+  const cols: Record<string, Float32Array> = {};
+  const names = ['sensor α', 'temperature (°C)', 'noise one', 'noise two', 'noise three', 'noise four'];
+  for (const n of names) cols[n] = new Float32Array(rows);
+  const label: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (const n of names) cols[n][i] = r() * 10;
+    label.push(cols['sensor α'][i] + cols['temperature (°C)'][i] > 10 ? 'high' : 'low');
+  }
+  return tableFromArrays({ ...cols, id: Int32Array.from({ length: rows }, (_, i) => i), label });
+}
+
+/**
+ * Unix compress (.Z) encoder, as ncompress writes it (16-bit codes, block mode): used to build the
+ * files UCI serves for ISOLET. Emits a clear code whenever the table fills, to exercise that path.
+ */
+export function compressZ(input: Uint8Array, maxBits = 16): Uint8Array {
+  const out: number[] = [0x1f, 0x9d, 0x80 | maxBits];
+  const maxMaxCode = 1 << maxBits;
+  let nBits = 9,
+    maxCode = (1 << nBits) - 1,
+    freeEnt = 257;
+  let acc = 0,
+    accBits = 0,
+    groupBytes = 0; // bytes written in the current group of nBits bytes
+  const put = (code: number) => {
+    acc |= code << accBits;
+    accBits += nBits;
+    while (accBits >= 8) {
+      out.push(acc & 0xff);
+      acc >>>= 8;
+      accBits -= 8;
+      groupBytes = (groupBytes + 1) % nBits;
+    }
+  };
+  const padGroup = () => {
+    if (accBits > 0) {
+      out.push(acc & 0xff);
+      groupBytes = (groupBytes + 1) % nBits;
+      acc = 0;
+      accBits = 0;
+    }
+    while (groupBytes !== 0) {
+      out.push(0);
+      groupBytes = (groupBytes + 1) % nBits;
+    }
+  };
+  const table = new Map<number, number>();
+  const output = (code: number, clear = false) => {
+    put(code);
+    if (freeEnt > maxCode || clear) {
+      padGroup();
+      if (clear) nBits = 9;
+      else nBits++;
+      maxCode = nBits === maxBits ? maxMaxCode : (1 << nBits) - 1;
+    }
+  };
+  if (input.length === 0) return Uint8Array.from(out);
+  let ent = input[0];
+  for (let i = 1; i < input.length; i++) {
+    const c = input[i];
+    const key = ent * 256 + c;
+    const hit = table.get(key);
+    if (hit !== undefined) {
+      ent = hit;
+      continue;
+    }
+    output(ent);
+    ent = c;
+    if (freeEnt < maxMaxCode) table.set(key, freeEnt++);
+    else {
+      table.clear();
+      freeEnt = 257;
+      output(256, true);
+    }
+  }
+  output(ent);
+  if (accBits > 0) out.push(acc & 0xff); // the last partial byte only: padding would read as more codes
+  return Uint8Array.from(out);
 }

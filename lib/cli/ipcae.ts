@@ -4,20 +4,33 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { main as runMain } from './run.js';
+import { slurmMain } from './slurm.js';
 import { compareRuns, readRun } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
 import { readTable } from '../select/arrow.js';
+import { fetchDataset, SOURCES } from '../data/fetch.js';
+
+/** Turns a thrown error into a message and an exit status (2 for usage errors). */
+function report(prefix: string) {
+  return (e: unknown): number => {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const err = e as { code?: string; message?: string };
+    console.error(`${prefix}: ${err.message ?? String(e)}`);
+    return err.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1;
+  };
+}
 
 export async function main(argv = process.argv): Promise<number> {
   const [cmd, ...rest] = argv.slice(2);
   if (cmd === 'run') return runMain([argv[0], 'ipcae-run', ...rest]);
+  if (cmd === 'slurm') return slurmMain(rest).catch(report('ipcae slurm'));
   const program = new Command()
     .name('ipcae')
     .description('IP-CAE feature selection: experiments and reports')
     .exitOverride()
     .addHelpText(
       'after',
-      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|prepare|info   datasets and their Arrow cache\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
+      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|fetch|prepare|info   datasets: download, cache as Arrow, describe\n  slurm submit|resubmit|status|collect   experiments as Slurm job arrays (ipcae slurm --help)\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
     );
   let code = 0;
   program
@@ -44,6 +57,18 @@ export async function main(argv = process.argv): Promise<number> {
     .action((name: string, o: { dataDir?: string }) => {
       const r = prepareAndCache(name, dataDir(o.dataDir));
       console.log(`${name}: ${r.dataset.indices.train.length}/${r.dataset.indices.val.length}/${r.dataset.indices.test.length} rows, ${r.dataset.inputDim} features, ${r.dataset.classes} classes → ${r.table}`);
+    });
+  data
+    .command('fetch')
+    .argument('<name>', Object.keys(SOURCES).join(' | '))
+    .option('--data-dir <dir>', 'where to put the files (default $IPCAE_DATA or ~/.cache/ipcae)')
+    .option('--base-url <url>', 'a mirror laid out like the public sources (default $IPCAE_DATA_URL, else the public URLs)')
+    .action(async (name: string, o: { dataDir?: string; baseUrl?: string }) => {
+      const r = await fetchDataset(name, dataDir(o.dataDir), { baseUrl: o.baseUrl, log: (s) => console.log(s) });
+      for (const d of r.downloads)
+        console.log(`${d.skipped ? 'present ' : 'fetched '} ${d.file} (${d.bytes} bytes, sha256 ${d.sha256}${d.verified ? ', verified' : ', not pinned'}${d.resumedFrom ? `, resumed at ${d.resumedFrom}` : ''})`);
+      for (const f of r.extracted) console.log(`unpacked ${f}`);
+      console.log(`next: ipcae data prepare ${name}${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}`);
     });
   data
     .command('info')

@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runExperiment, formatValue, type Summary } from '../experiment/run.js';
 import { METHODS, PAPER_SEEDS } from '../experiment/methods.js';
-import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, type ExperimentConfigInput } from '../config/experiment.js';
-import { sha256File, type PreparedDataset } from '../data/mice.js';
-import { prepareTable, readTable } from '../select/arrow.js';
-import { dataDir, loadNamedDataset } from '../data/registry.js';
+import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
+import { isArrowFile, loadDataset, type TableOptions } from '../data/load.js';
+import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
 
@@ -48,45 +47,7 @@ function parseHidden(v: string): number[] {
 
 export { dataDir };
 
-export interface TableOptions {
-  target?: string;
-  exclude?: string[];
-  splitColumn?: string;
-  task: 'classification' | 'reconstruction';
-}
-
-const isArrowFile = (name: string) => /\.(arrow|ipc|feather)$/i.test(name);
-
-/** A user's Arrow IPC file as a prepared dataset (min-max scaling fitted on train, 60/20/20 unless a split column is given). */
-export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset {
-  if (o.task === 'classification' && !o.target)
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --target <column> for a classification run on ${file} (or --task reconstruction)`);
-  const prep = prepareTable(readTable(file), {
-    target: o.task === 'classification' ? o.target : undefined,
-    task: o.task,
-    exclude: [...(o.exclude ?? []), ...(o.task === 'reconstruction' && o.target ? [o.target] : [])],
-    split: o.splitColumn ? { column: o.splitColumn } : undefined,
-  });
-  const D = prep.featureNames.length;
-  const y = (s: { y?: Int32Array | Float32Array; rows: number[] }) => (s.y as Int32Array | undefined) ?? new Int32Array(s.rows.length);
-  return {
-    name: path.basename(file),
-    featureNames: prep.featureNames,
-    classNames: prep.classes ?? [],
-    inputDim: D,
-    classes: prep.classes?.length ?? 0,
-    train: { x: prep.splits.train.x, y: y(prep.splits.train) },
-    val: { x: prep.splits.val.x, y: y(prep.splits.val) },
-    test: { x: prep.splits.test.x, y: y(prep.splits.test) },
-    indices: { train: prep.splits.train.rows, val: prep.splits.val.rows, test: prep.splits.test.rows },
-    sources: [{ file: path.resolve(file), sha256: sha256File(file) }],
-  };
-}
-
-export function loadDataset(name: string, dir: string, table?: TableOptions): PreparedDataset {
-  if (isArrowFile(name)) return loadArrowDataset(name, table ?? { task: 'classification' });
-  return loadNamedDataset(name, dir);
-}
+export { loadArrowDataset, loadDataset, isArrowFile, type TableOptions } from '../data/load.js';
 
 function progressLine(tty: boolean) {
   let last = '';
@@ -103,17 +64,20 @@ function progressLine(tty: boolean) {
   };
 }
 
-export function buildProgram() {
-  return new Command()
-    .name('ipcae-run')
-    .description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).')
+/** The experiment flags shared by ipcae-run and ipcae slurm submit. */
+export function addExperimentOptions(cmd: Command, lists = false): Command {
+  return cmd
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
-    .option('--dataset <name|file.arrow>', 'mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, mice, or an Arrow IPC file of your own', 'mnist-embedded')
+    .option(
+      lists ? '--dataset <names>' : '--dataset <name|file.arrow>',
+      `mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, har, mice, or an Arrow IPC file of your own${lists ? '; comma-separated for several' : ''}`,
+      'mnist-embedded',
+    )
     .option('--target <column>', 'Arrow file: the label column (classification)')
     .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', (v: string) => v.split(','))
     .option('--split-column <column>', "Arrow file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
-    .option('--task <task>', 'classification | reconstruction', 'classification')
+    .option(lists ? '--task <tasks>' : '--task <task>', `classification | reconstruction${lists ? ' (comma-separated for both)' : ''}`, 'classification')
     .option('--method <method>', METHODS.join(' | '))
     .option('--methods <list>', 'several methods, one after another, then a comparison table', parseList('--methods', METHODS))
     .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", parseSeeds)
@@ -128,7 +92,13 @@ export function buildProgram() {
     .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)')
     .option('--device <device>', 'cpu | cuda | cuda:N | auto')
     .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0))
-    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', int('--checkpoint-every', 1))
+    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', int('--checkpoint-every', 1));
+}
+
+export function buildProgram() {
+  return addExperimentOptions(
+    new Command().name('ipcae-run').description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).'),
+  )
     .option('--out <dir>', 'run directory (default runs/<dataset>-<task>-<method>-<timestamp>)')
     .option('--quiet', 'print only the result', false)
     .option('--json', 'print the summary as JSON', false)
@@ -146,28 +116,25 @@ Exit codes: 0 success, 1 run failed, 2 usage error.`,
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
 
-export async function main(argv = process.argv): Promise<number> {
-  const program = buildProgram();
-  try {
-    program.parse(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
-  }
-  const o = program.opts();
-  const usage = (msg: string) => {
-    console.error(`ipcae-run: ${msg}`);
-    return 2;
-  };
-  if (!['classification', 'reconstruction'].includes(o.task))
-    return usage(`Expected 'classification' or 'reconstruction' for --task but received '${o.task}'`);
-  if (o.method !== undefined && !(METHODS as readonly string[]).includes(o.method))
-    return usage(`Expected one of ${METHODS.join(', ')} for --method but received '${o.method}'`);
-  if (o.noise !== undefined && !['per-sample', 'per-batch'].includes(o.noise))
-    return usage(`Expected 'per-sample' or 'per-batch' for --noise but received '${o.noise}'`);
-  if (o.gjsdLambda !== undefined && !(o.gjsdLambda >= 0)) return usage(`Expected a number >= 0 for --gjsd-lambda but received '${o.gjsdLambda}'`);
+/** One resolved run: a validated config plus, for a user's Arrow file, how to read it. */
+export interface ResolvedRun {
+  cfg: ExperimentConfig;
+  table: TableOptions;
+}
 
-  const cli = (k: string) => program.getOptionValueSource(k) === 'cli';
+const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
+
+/**
+ * The runs a set of experiment flags asks for (one per method), validated: usage errors throw
+ * ERR_INVALID_ARGUMENT naming the flag. `cli(k)` tells whether option k was given on the command line.
+ */
+export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean, dataset: string = o.dataset, task: string = o.task): ResolvedRun[] {
+  if (!['classification', 'reconstruction'].includes(task)) throw usageError(`Expected 'classification' or 'reconstruction' for --task but received '${task}'`);
+  if (o.method !== undefined && !(METHODS as readonly string[]).includes(o.method))
+    throw usageError(`Expected one of ${METHODS.join(', ')} for --method but received '${o.method}'`);
+  if (o.noise !== undefined && !['per-sample', 'per-batch'].includes(o.noise))
+    throw usageError(`Expected 'per-sample' or 'per-batch' for --noise but received '${o.noise}'`);
+  if (o.gjsdLambda !== undefined && !(o.gjsdLambda >= 0)) throw usageError(`Expected a number >= 0 for --gjsd-lambda but received '${o.gjsdLambda}'`);
   const overrides: Partial<ExperimentConfigInput> = {
     method: o.method,
     seeds: o.seeds,
@@ -184,9 +151,35 @@ export async function main(argv = process.argv): Promise<number> {
     p: o.p,
     decoder: o.hidden !== undefined ? { hidden: o.hidden } : undefined,
   } as Partial<ExperimentConfigInput>;
-  if (cli('dataset')) overrides.dataset = o.dataset;
-  if (cli('task')) overrides.task = o.task;
+  if (cli('dataset')) overrides.dataset = dataset;
+  if (cli('task')) overrides.task = task as ExperimentConfigInput['task'];
+  const arrowFile = isArrowFile(dataset);
+  if (arrowFile && !existsSync(dataset)) throw usageError(`Expected an existing Arrow IPC file for --dataset but ${dataset} does not exist`);
+  if (arrowFile && !o.config && o.k === undefined) throw usageError(`Expected --k (features to select) for a run on ${dataset}`);
+  const configFile = (o.config as string | undefined) ?? defaultConfigFile(dataset, task);
+  if (!o.config && !arrowFile && !existsSync(configFile))
+    throw usageError(`Expected 'mnist-embedded', a paper dataset (${DATASETS.filter((d) => d !== 'mnist-embedded').join(', ')}) or an .arrow file for --dataset but received '${dataset}' (no ${configFile})`);
+  const methods = (o.methods as string[] | undefined) ?? [undefined];
+  return methods.map((m) => {
+    const ov = m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides;
+    const cfg =
+      arrowFile && !o.config
+        ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset, task }, 'command line')
+        : loadExperimentConfig(configFile, ov);
+    return { cfg, table: { target: o.target, exclude: o.exclude, splitColumn: o.splitColumn, task: cfg.task } };
+  });
+}
 
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    program.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const o = program.opts();
+  const cli = (k: string) => program.getOptionValueSource(k) === 'cli';
   const quiet = Boolean(o.quiet) || Boolean(o.json);
   const ac = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -198,24 +191,13 @@ export async function main(argv = process.argv): Promise<number> {
   process.once('SIGTERM', onSignal);
   let out = '';
   try {
-    const arrowFile = isArrowFile(o.dataset);
-    if (arrowFile && !existsSync(o.dataset)) return usage(`Expected an existing Arrow IPC file for --dataset but ${o.dataset} does not exist`);
-    if (arrowFile && !o.config && o.k === undefined) return usage(`Expected --k (features to select) for a run on ${o.dataset}`);
-    const configFile = (o.config as string | undefined) ?? defaultConfigFile(o.dataset, o.task);
-    if (!o.config && !arrowFile && !existsSync(configFile))
-      return usage(`Expected 'mnist-embedded', 'mice' or an .arrow file for --dataset but received '${o.dataset}' (no ${configFile})`);
-    const methods = (o.methods as string[] | undefined) ?? [undefined];
+    const runs = resolveRuns(o, cli);
     const summaries: Summary[] = [];
-    for (const m of methods) {
-      const ov = m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides;
-      const cfg =
-        arrowFile && !o.config
-          ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset: o.dataset, task: o.task }, 'command line')
-          : loadExperimentConfig(configFile, ov);
-      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), { target: o.target, exclude: o.exclude, splitColumn: o.splitColumn, task: cfg.task });
+    for (const { cfg, table } of runs) {
+      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), table);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       out = o.out
-        ? methods.length > 1
+        ? runs.length > 1
           ? path.join(o.out, cfg.method)
           : o.out
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { IpcaeError } from '../errors.js';
 import { trainTestSplit } from './random.js';
+import * as XLSX from '@e965/xlsx';
 
 export interface PreparedDataset {
   name: string;
@@ -23,14 +24,14 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
-export function readMiceCsv(file: string) {
+function readMaybeGzip(file: string): Buffer {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
   } catch (e) {
     throw new IpcaeError('ERR_DATA', `Cannot read Mice Protein file ${file}: ${(e as Error).message}`);
   }
+  if (buf.length === 0) throw new IpcaeError('ERR_DATA', `${file}: the file is empty`);
   if (buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf);
@@ -38,9 +39,13 @@ export function readMiceCsv(file: string) {
       throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt gzip stream (${(e as Error).message})`);
     }
   }
-  const lines = buf.toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
-  const header = lines[0].split(',');
+  return buf;
+}
+
+type Cell = string | number | null | undefined;
+
+/** The protein matrix and SPEC 6 labels from a header and rows (CSV text or spreadsheet cells). */
+function miceTable(file: string, header: string[], rows: Cell[][]) {
   const col = (name: string) => {
     const i = header.indexOf(name);
     if (i < 0) throw new IpcaeError('ERR_DATA', `${file}: missing column '${name}'`);
@@ -51,33 +56,83 @@ export function readMiceCsv(file: string) {
     b = col('Behavior');
   const proteinCols = header.map((h, i) => [h, i] as const).filter(([h]) => h.endsWith('_N'));
   if (proteinCols.length !== 77) throw new IpcaeError('ERR_DATA', `${file}: expected 77 protein columns (*_N), found ${proteinCols.length}`);
+  const x = rows.map((c, r) =>
+    proteinCols.map(([h, i]) => {
+      const v = c[i];
+      if (v === '' || v === null || v === undefined) return NaN;
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isFinite(n)) throw new IpcaeError('ERR_DATA', `${file}: row ${r + 2}, column '${h}': expected a number, found '${v}'`);
+      return n;
+    }),
+  );
+  const word = (v: Cell) => String(v ?? '').trim();
+  // label = 1·[Control] + 2·[Memantine] + 4·[C/S]
+  const y = rows.map((c) => (word(c[g]) === 'Control' ? 1 : 0) + (word(c[t]) === 'Memantine' ? 2 : 0) + (word(c[b]) === 'C/S' ? 4 : 0));
+  return { featureNames: proteinCols.map(([h]) => h), x, y };
+}
+
+/** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
+export function readMiceCsv(file: string) {
+  const lines = readMaybeGzip(file).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n|\r/).filter((l) => l.length > 0);
+  if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
+  const header = lines[0].split(',');
   const rows = lines.slice(1).map((l, r) => {
     const c = l.split(',');
     if (c.length !== header.length)
       throw new IpcaeError('ERR_DATA', `${file}: row ${r + 2} has ${c.length} fields, expected ${header.length}`);
     return c;
   });
-  const x = rows.map((c) => proteinCols.map(([, i]) => (c[i] === '' ? NaN : Number(c[i]))));
-  // label = 1·[Control] + 2·[Memantine] + 4·[C/S]
-  const y = rows.map((c) => (c[g] === 'Control' ? 1 : 0) + (c[t] === 'Memantine' ? 2 : 0) + (c[b] === 'C/S' ? 4 : 0));
-  return { featureNames: proteinCols.map(([h]) => h), x, y };
+  return miceTable(file, header, rows);
 }
 
-export function prepareMice(file: string): PreparedDataset {
-  const { featureNames, x, y } = readMiceCsv(file);
+/** Reads UCI's Excel 97 workbook Data_Cortex_Nuclear.xls (plain or .gz): its first sheet. */
+export function readMiceXls(file: string) {
+  const buf = readMaybeGzip(file);
+  let book: XLSX.WorkBook;
+  try {
+    book = XLSX.read(buf, { type: 'buffer', dense: true });
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `${file}: not a readable Excel workbook (${(e as Error).message})`);
+  }
+  const sheet = book.Sheets[book.SheetNames[0]];
+  const cells = XLSX.utils.sheet_to_json<Cell[]>(sheet, { header: 1, raw: true, defval: null, blankrows: false });
+  if (cells.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header row and data rows in sheet '${book.SheetNames[0]}'`);
+  return miceTable(file, cells[0].map((h) => String(h ?? '')), cells.slice(1));
+}
+
+export function readMiceFile(file: string) {
+  return /\.xlsx?(\.gz)?$/i.test(file) ? readMiceXls(file) : readMiceCsv(file);
+}
+
+/**
+ * Missing values (NaN) become the mean of that column over the rows of the same class, from observed
+ * values only (SPEC 6). A class with no observed value in a column is an error naming both.
+ */
+export function imputeByClass(x: number[][], y: ArrayLike<number>, where = 'data', names?: string[]): void {
   const n = x.length,
-    D = featureNames.length;
-  // Missing values: the mean of that protein over the rows of the same class, observed values only.
+    D = n ? x[0].length : 0;
+  const classes = Math.max(0, ...Array.from(y)) + 1;
   for (let d = 0; d < D; d++) {
-    const sum = new Float64Array(8),
-      cnt = new Float64Array(8);
+    const sum = new Float64Array(classes),
+      cnt = new Float64Array(classes);
     for (let i = 0; i < n; i++)
       if (!Number.isNaN(x[i][d])) {
         sum[y[i]] += x[i][d];
         cnt[y[i]]++;
       }
-    for (let i = 0; i < n; i++) if (Number.isNaN(x[i][d])) x[i][d] = sum[y[i]] / cnt[y[i]];
+    for (let i = 0; i < n; i++)
+      if (Number.isNaN(x[i][d])) {
+        if (cnt[y[i]] === 0) throw new IpcaeError('ERR_DATA', `${where}: column '${names?.[d] ?? d}' has no observed value in class ${y[i]}, so it cannot be imputed`);
+        x[i][d] = sum[y[i]] / cnt[y[i]];
+      }
   }
+}
+
+export function prepareMice(file: string): PreparedDataset {
+  const { featureNames, x, y } = readMiceFile(file);
+  const n = x.length,
+    D = featureNames.length;
+  imputeByClass(x, y, file, featureNames);
   const all = Array.from({ length: n }, (_, i) => i);
   const first = trainTestSplit(all, 0.6, 42);
   const second = trainTestSplit(first.test, 0.5, 42);

@@ -1,6 +1,8 @@
 // The paper's datasets from their original files, prepared as SPEC 6 says: split sizes, the
 // published split indices (torch random_split, seed 42), scaling fitted where the paper fitted it.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { isUnixCompressed, uncompressZ } from './unix-compress.js';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { readIdx } from './idx.js';
@@ -94,16 +96,89 @@ export function prepareCoil20(dir: string): PreparedDataset {
   };
 }
 
-/** ISOLET: isolet1–4 split 80/20 (seed 42), test isolet5, min-max fitted on isolet1–4; from the .mat files. */
+interface IsoletPart {
+  fea: { rows: number; cols: number; data: Float64Array | Float32Array };
+  gnd: { rows: number; data: ArrayLike<number> };
+}
+
+/** UCI's text form: 618 comma-separated values per line (617 features, then the class 1…26, e.g. "1."); plain, .gz or .Z. */
+export function readIsoletText(file: string): IsoletPart {
+  let buf: Uint8Array;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `Cannot read ISOLET file ${file}: ${(e as Error).message}`);
+  }
+  if (buf.length === 0) throw new IpcaeError('ERR_DATA', `${file}: the file is empty`);
+  try {
+    if (isUnixCompressed(buf)) buf = uncompressZ(buf, file);
+    else if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  } catch (e) {
+    if (e instanceof IpcaeError) throw e;
+    throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt compressed stream (${(e as Error).message})`);
+  }
+  const lines = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new IpcaeError('ERR_DATA', `${file}: no data rows (a truncated or empty file)`);
+  const D = 617;
+  const data = new Float64Array(lines.length * D);
+  const gnd = new Int32Array(lines.length);
+  lines.forEach((l, r) => {
+    const f = l.split(',');
+    if (f.length !== D + 1) throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1} has ${f.length} values, expected 618 (617 features and the class)`);
+    for (let j = 0; j < D; j++) {
+      const v = Number(f[j]);
+      if (!Number.isFinite(v) || f[j].trim() === '') throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1}, column ${j + 1}: expected a number, found '${f[j].trim()}'`);
+      data[r * D + j] = v;
+    }
+    const c = Number(f[D]);
+    if (!Number.isInteger(c) || c < 1 || c > 26) throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1}: expected a class 1…26 in column 618, found '${f[D].trim()}'`);
+    gnd[r] = c;
+  });
+  return { fea: { rows: lines.length, cols: D, data }, gnd: { rows: lines.length, data: gnd } };
+}
+
+function loadIsoletMat(f: string): IsoletPart {
+  const m = readMat(f);
+  if (!m.fea || !m.gnd) throw new IpcaeError('ERR_DATA', `${f}: expected variables fea and gnd, found ${Object.keys(m).join(', ') || 'none'}`);
+  if (m.fea.cols !== 617) throw new IpcaeError('ERR_DATA', `${f}: expected 617 features, found ${m.fea.cols}`);
+  if (m.gnd.rows !== m.fea.rows) throw new IpcaeError('ERR_DATA', `${f}: fea has ${m.fea.rows} rows but gnd has ${m.gnd.rows}`);
+  return { fea: m.fea, gnd: m.gnd };
+}
+
+const tryFind = (dir: string, names: string[]) => {
+  try {
+    return findFile(dir, 'isolet', names);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * ISOLET: isolet1–4 split 80/20 (seed 42), test isolet5, min-max fitted on isolet1–4. Reads the
+ * per-group MATLAB files (Isolet1–4.mat, isolet5.mat) when all are there, else UCI's text files
+ * (isolet1+2+3+4.data[.Z] / isolet5.data[.Z], or the same layout as .csv[.gz]).
+ */
 export function prepareIsolet(dir: string): PreparedDataset {
-  const parts = ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat'].map((n) => findFile(dir, 'isolet', [n]));
-  const testFile = findFile(dir, 'isolet', ['isolet5.mat', 'Isolet5.mat']);
-  const load = (f: string) => {
-    const m = readMat(f);
-    if (!m.fea || !m.gnd) throw new IpcaeError('ERR_DATA', `${f}: expected variables fea and gnd, found ${Object.keys(m).join(', ')}`);
-    if (m.fea.cols !== 617) throw new IpcaeError('ERR_DATA', `${f}: expected 617 features, found ${m.fea.cols}`);
-    return m;
-  };
+  const matParts = ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat'].map((n) => tryFind(dir, [n]));
+  const matTest = tryFind(dir, ['isolet5.mat', 'Isolet5.mat']);
+  const text = (stem: string) => [`${stem}.data`, `${stem}.data.Z`, `${stem}.data.gz`, `${stem}.csv`, `${stem}.csv.gz`];
+  let parts: string[], testFile: string, load: (f: string) => IsoletPart;
+  if (matParts.every(Boolean) && matTest) {
+    parts = matParts as string[];
+    testFile = matTest;
+    load = loadIsoletMat;
+  } else {
+    const pool = tryFind(dir, text('isolet1+2+3+4'));
+    const t5 = tryFind(dir, text('isolet5'));
+    if (!pool || !t5)
+      throw new IpcaeError(
+        'ERR_DATA',
+        `isolet: expected Isolet1.mat … Isolet4.mat and isolet5.mat, or UCI's isolet1+2+3+4.data(.Z) and isolet5.data(.Z) (or .csv[.gz]), in ${path.join(dir, 'isolet')} or ${dir} (--data-dir or IPCAE_DATA; ipcae data fetch isolet)`,
+      );
+    parts = [pool];
+    testFile = t5;
+    load = readIsoletText;
+  }
   const pool = parts.map(load);
   const n = pool.reduce((a, m) => a + m.fea.rows, 0);
   const D = 617;

@@ -8,6 +8,7 @@ import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
 import { prepareEmbeddedMnist } from './embedded.js';
 import { prepareMice, sha256File, type PreparedDataset } from './mice.js';
+import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findFile } from './paper.js';
 
 export interface DatasetInfo {
@@ -15,6 +16,8 @@ export interface DatasetInfo {
   description: string;
   files: string[];
   prepare: (dir: string) => PreparedDataset;
+  /** Whether the raw files are in dir (default: every name of files, in dir/<name>/ or dir). */
+  available?: (dir: string) => boolean;
 }
 
 export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
@@ -42,6 +45,20 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
     files: ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat', 'isolet5.mat'],
     prepare: (dir) => prepareIsolet(dir),
   },
+  har: {
+    name: 'har',
+    description: "Smartphone HAR (UCI 'UCI HAR Dataset' text files); 5881/1471/2947, min-max on the official train file",
+    files: ['UCI HAR Dataset/features.txt'],
+    prepare: (dir) => prepareHar(dir),
+    available: (dir) => {
+      try {
+        findHarRoot(dir);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  },
   coil20: {
     name: 'coil20',
     description: "COIL-20 (scikit-feature's COIL20.mat); 864/288/288, values as stored",
@@ -50,12 +67,13 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
   },
   mice: {
     name: 'mice',
-    description: 'Mice Protein (UCI Data_Cortex_Nuclear.csv[.gz]); 648/216/216, class-wise imputation, min-max on train',
-    files: ['Data_Cortex_Nuclear.csv.gz'],
+    description: 'Mice Protein (UCI Data_Cortex_Nuclear.xls or a CSV export, either .gz); 648/216/216, class-wise imputation, min-max on train',
+    files: ['Data_Cortex_Nuclear.xls'],
     prepare: (dir) => {
       for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
-        for (const f of ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz']) if (existsSync(path.join(d, f))) return prepareMice(path.join(d, f));
-      throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.csv(.gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
+        for (const f of ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'])
+          if (existsSync(path.join(d, f))) return prepareMice(path.join(d, f));
+      throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.xls or .csv (optionally .gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
     },
   },
 };
@@ -171,11 +189,12 @@ export function loadNamedDataset(name: string, dir: string): PreparedDataset {
 export function listDatasets(dir: string) {
   return Object.values(DATASET_REGISTRY).map((d) => {
     let raw = d.files.length === 0;
-    if (!raw) {
+    if (d.available) raw = d.available(dir);
+    else if (!raw) {
       try {
         if (d.name === 'mice') {
           raw = [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')].some((x) =>
-            ['Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'].some((f) => existsSync(path.join(x, f))),
+            ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'].some((f) => existsSync(path.join(x, f))),
           );
         } else {
           for (const f of d.files) findFile(dir, d.name, [f, f.replace(/\.gz$/, '')]);

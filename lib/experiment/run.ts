@@ -68,6 +68,8 @@ export function stability(selections: number[][], names: string[], k: number) {
 
 export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
+  /** Called once training is about to start (after a resume, from that epoch). */
+  onStart?: (info: { resumedFromEpoch: number; epochs: number; device: string }) => void;
   signal?: AbortSignal;
 }
 
@@ -130,6 +132,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       },
     };
     writeJsonAtomic(path.join(outDir, 'manifest.json'), manifest);
+    hooks.onStart?.({ resumedFromEpoch: manifest.resumedFromEpoch, epochs: cfg.epochs, device: manifest.device });
     const t0 = Date.now();
     const save = async () => {
       writeAtomic(stateFile, await trainer.saveState());
