@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
+import { Table, vectorFromArray, Dictionary, Utf8, Int32 } from 'apache-arrow';
 import { prepareHar, uniqueFeatureNames } from '../lib/data/har.js';
-import { prepareIsolet, prepareCoil20 } from '../lib/data/paper.js';
+import { prepareIsolet, prepareCoil20, prepareMnistLike } from '../lib/data/paper.js';
+import { prepareTable } from '../lib/select/arrow.js';
 import { prepareMice, imputeByClass, readMiceXls, readMiceCsv } from '../lib/data/mice.js';
 import { uncompressZ } from '../lib/data/unix-compress.js';
 import { download, fetchDataset, sourceUrl } from '../lib/data/fetch.js';
@@ -276,4 +278,58 @@ test('data fetch: UCI zips — Mice (.xls inside), ISOLET (.Z inside), HAR (a zi
   const d = prepareHar(dataDir);
   assert.deepEqual([d.indices.train.length, d.indices.val.length, d.indices.test.length], [24, 6, 12]);
   await assert.rejects(fetchDataset('nope', dataDir), /Expected one of mnist, fashion-mnist, coil20, mice, isolet, har for the dataset name but received 'nope'/);
+});
+
+test('user Arrow data: dictionary-encoded target over several chunks, split column, scaling fitted on train only, constant and non-finite columns', () => {
+  const n = 40;
+  const r = rng(9);
+  const a = Float64Array.from({ length: n }, () => r() * 10);
+  const c = new Float64Array(n).fill(3); // constant
+  const split = Array.from({ length: n }, (_, i) => (i < 24 ? 'train' : i < 32 ? 'val' : 'test'));
+  const label = Array.from({ length: n }, (_, i) => (a[i] > 5 ? 'big' : 'small'));
+  const dictLabel = vectorFromArray(label, new Dictionary(new Utf8(), new Int32()));
+  const whole = new Table({ a: vectorFromArray(a), c: vectorFromArray(c), split: vectorFromArray(split), label: dictLabel });
+  const chunked = whole.slice(0, 15).concat(whole.slice(15));
+  assert.equal(chunked.batches.length, 2);
+  for (const scaling of ['minmax', 'standard'] as const) {
+    const p = prepareTable(chunked, { target: 'label', exclude: ['split'], split: { column: 'split' }, scaling });
+    assert.deepEqual(p.featureNames, ['a', 'c']);
+    assert.deepEqual(p.classes?.slice().sort(), ['big', 'small']);
+    assert.deepEqual([p.splits.train.rows.length, p.splits.val.rows.length, p.splits.test.rows.length], [24, 8, 8]);
+    const trainA = Array.from(a.subarray(0, 24));
+    if (scaling === 'minmax') {
+      const [lo, hi] = [Math.min(...trainA), Math.max(...trainA)];
+      assert.ok(Math.abs(p.splits.test.x[0] - (a[32] - lo) / (hi - lo)) < 1e-6, 'test scaled with the train min/max');
+    } else {
+      const mean = trainA.reduce((s, v) => s + v, 0) / 24;
+      const sd = Math.sqrt(trainA.reduce((s, v) => s + (v - mean) ** 2, 0) / 24);
+      assert.ok(Math.abs(p.splits.val.x[0] - (a[24] - mean) / sd) < 1e-5, 'val standardized with the train mean/std');
+    }
+    for (const s of ['train', 'val', 'test'] as const) for (let i = 0; i < p.splits[s].rows.length; i++) assert.equal(p.splits[s].x[i * 2 + 1], 0, 'a constant column maps to 0');
+    const cls = p.classes!;
+    assert.deepEqual(Array.from(p.splits.train.y as Int32Array, (k) => cls[k]), label.slice(0, 24));
+  }
+  const inf = new Table({ a: vectorFromArray(Float64Array.from(a, (v, i) => (i === 7 ? Infinity : v))), label: vectorFromArray(label) });
+  assert.throws(() => prepareTable(inf, { target: 'label' }), /Expected finite values in column 'a' but found Inf/);
+  const badSplit = new Table({ a: vectorFromArray(a), s: vectorFromArray(split.map((v, i) => (i === 3 ? 'training' : v))), label: vectorFromArray(label) });
+  assert.throws(() => prepareTable(badSplit, { target: 'label', exclude: ['s'], split: { column: 's' } }), /'training'/);
+});
+
+test("Fashion-MNIST from Debian's dataset-fashion-mnist files when the data directory has none", { skip: !has('fashion-mnist') && 'no shared fashion-mnist' }, () => {
+  // /usr/share/datasets/fashion-mnist is where the package puts the IDX files; IPCAE_SYSTEM_DATASETS moves it for this test.
+  const system = tmp();
+  mkdirSync(path.join(system, 'fashion-mnist'));
+  for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'])
+    copyFileSync(path.join(shared, 'fashion-mnist', f), path.join(system, 'fashion-mnist', f));
+  const before = process.env.IPCAE_SYSTEM_DATASETS;
+  process.env.IPCAE_SYSTEM_DATASETS = system;
+  try {
+    const d = prepareMnistLike(tmp(), 'fashion-mnist');
+    assert.deepEqual([d.indices.train.length, d.indices.val.length, d.indices.test.length], [7200, 1800, 1500]);
+    assert.ok(d.sources.every((s) => s.file.startsWith(system)));
+    assert.throws(() => prepareMnistLike(tmp(), 'mnist'), /mnist: expected one of train-images-idx3-ubyte/);
+  } finally {
+    if (before === undefined) delete process.env.IPCAE_SYSTEM_DATASETS;
+    else process.env.IPCAE_SYSTEM_DATASETS = before;
+  }
 });

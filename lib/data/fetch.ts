@@ -165,6 +165,12 @@ async function downloadOnce(url: string, dest: string, expect: { size?: number; 
     resumedFrom = have; // the part file already holds everything
     await res.body?.cancel();
   } else if (res.status === 206 && have > 0) {
+    const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
+    if (!start || Number(start[1]) !== have) {
+      await res.body?.cancel();
+      rmSync(part);
+      throw transient(`${url}: the server resumed at ${start?.[1] ?? 'an unknown offset'} instead of byte ${have}; starting over`);
+    }
     resumedFrom = have;
   } else if (res.status === 200) {
     have = 0;
@@ -179,6 +185,8 @@ async function downloadOnce(url: string, dest: string, expect: { size?: number; 
     try {
       await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), out);
     } catch (e) {
+      // The stream may still be finishing a write: measure the part file only once it is closed.
+      if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
       const kept = existsSync(part) ? statSync(part).size : 0;
       throw transient(`Download of ${url} was interrupted after ${kept} bytes (${(e as Error).message}); ${part} is kept: run the same command again to resume`);
     }

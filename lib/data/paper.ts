@@ -10,9 +10,12 @@ import { readMat } from './mat.js';
 import { torchRandperm } from './random.js';
 import { sha256File, type PreparedDataset } from './mice.js';
 
-/** Finds `names` (first that exists) in dir/<dataset>/ or dir/. */
+/** Where Debian's dataset-* packages put their files (dataset-fashion-mnist: <here>/fashion-mnist/*.gz). */
+export const systemDatasets = () => process.env.IPCAE_SYSTEM_DATASETS ?? '/usr/share/datasets';
+
+/** Finds `names` (first that exists) in dir/<dataset>/ or dir/, then in the system's dataset folder. */
 export function findFile(dir: string, dataset: string, names: string[]): string {
-  for (const d of [path.join(dir, dataset), dir])  // also the layout of ../shared/datasets
+  for (const d of [path.join(dir, dataset), dir, path.join(systemDatasets(), dataset)])
     for (const n of names) {
       const p = path.join(d, n);
       if (existsSync(p)) return p;
