@@ -185,7 +185,10 @@ test('a task stopped by USR1 (time limit) and by SIGTERM (requeue) resumes from 
   const waitFor = async (what: string, ok: () => boolean) => {
     const t0 = Date.now();
     while (!ok()) {
-      if (Date.now() - t0 > 120_000) throw new Error(`timed out waiting for ${what}\n${logs(dir)}\n${cluster!.log()}`);
+      if (Date.now() - t0 > 120_000) {
+        const jobs = slurm('scontrol', ['-o', 'show', 'job']).stdout;
+        throw new Error(`timed out waiting for ${what}\nattempts: ${JSON.stringify(readAttempts(taskDir(dir, task)))}\njobs:\n${jobs}\n${logs(dir)}\n${cluster!.log()}`);
+      }
       await sleep(100);
     }
   };
