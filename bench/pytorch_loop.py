@@ -17,25 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-class IPSelector(nn.Module):
-    def __init__(self, d, k):
-        super().__init__()
-        self.psi = nn.Parameter(torch.randn(k, d))
-        self.lin = nn.Linear(d, d)  # W [D,P], b [D]: U(-1/sqrt(P), 1/sqrt(P))
-
-    def logits(self):
-        return self.lin(self.psi)  # [K, D]
-
-    def forward(self, x, t):
-        L = self.logits()
-        u = torch.rand(x.shape[0], *L.shape, device=x.device).clamp_(1e-10, 1 - 1e-7)
-        g = -torch.log(-torch.log(u))  # per-sample noise [B,K,D]
-        m = torch.softmax((L.unsqueeze(0) + g) / t, dim=-1)
-        return torch.einsum('bkd,bd->bk', m, x)
-
-    def hard(self, x):
-        return x[:, self.logits().argmax(-1)]
+from reference_run import Selector  # the same IP selector as the reference run (bench/)
 
 
 def run(case, device, epochs, seed, threads):
@@ -47,7 +29,7 @@ def run(case, device, epochs, seed, threads):
     x = torch.rand(n_tr + n_va, d, device=device)
     y = torch.randint(0, c, (n_tr + n_va,), device=device)
     xtr, ytr, xva, yva = x[:n_tr], y[:n_tr], x[n_tr:], y[n_tr:]
-    sel = IPSelector(d, k).to(device)
+    sel = Selector(d, k, ip=True).to(device)
     dec = nn.Sequential(nn.Linear(k, 200), nn.LayerNorm(200), nn.LeakyReLU(0.2), nn.Linear(200, c)).to(device)
     opt = torch.optim.Adam(list(sel.parameters()) + list(dec.parameters()), lr=1e-3)
     times = []

@@ -47,13 +47,16 @@ class Selector(nn.Module):
 
     def forward(self, x, t):
         L = self.logits()
-        u = torch.rand(x.shape[0], *L.shape).clamp_(1e-10, 1 - 1e-7)
+        u = torch.rand(x.shape[0], *L.shape, device=x.device).clamp_(1e-10, 1 - 1e-7)
         g = -torch.log(-torch.log(u))  # per-sample Gumbel noise [B,K,D]
         m = torch.softmax((L.unsqueeze(0) + g) / t, dim=-1)
         return torch.einsum('bkd,bd->bk', m, x)
 
     def hard_idx(self):
         return self.logits().argmax(-1)
+
+    def hard(self, x):
+        return x[:, self.hard_idx()]
 
 
 def run(meta, data, k, bs, epochs, seed, ip):

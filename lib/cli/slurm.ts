@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { addExperimentOptions, resolveRuns } from './run.js';
 import { dataDir } from '../data/registry.js';
+import { isArrowFile } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
 import {
@@ -87,7 +88,7 @@ export function buildSlurmProgram(): Command {
       const runs = datasets.flatMap((d) =>
         tasksAsked.map((t) => resolveRuns(o, cli, d, t)).flat(),
       );
-      for (const r of runs) if (/\.(arrow|ipc|feather)$/i.test(r.cfg.dataset)) r.cfg.dataset = path.resolve(r.cfg.dataset);
+      for (const r of runs) if (isArrowFile(r.cfg.dataset)) r.cfg.dataset = path.resolve(r.cfg.dataset);
       const tasks = planTasks(runs, o.perSeed);
       const dir = path.resolve(o.out ?? path.join('runs', `slurm-${new Date().toISOString().replace(/[:.]/g, '-')}`));
       const resources: SlurmResources = {

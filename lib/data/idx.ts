@@ -1,6 +1,5 @@
 // IDX files (MNIST, Fashion-MNIST), plain or gzipped.
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { readRawFile } from './raw.js';
 import { IpcaeError } from '../errors.js';
 
 export interface IdxArray {
@@ -9,20 +8,7 @@ export interface IdxArray {
 }
 
 export function readIdx(file: string): IdxArray {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new IpcaeError('ERR_DATA', `Cannot read IDX file ${file}: ${(e as Error).message}`);
-  }
-  if (buf.length === 0) throw new IpcaeError('ERR_DATA', `${file}: the file is empty`);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt gzip stream (${(e as Error).message})`);
-    }
-  }
+  const buf = readRawFile(file, 'IDX');
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0 || buf[2] !== 0x08)
     throw new IpcaeError('ERR_DATA', `${file}: not an IDX file of unsigned bytes (expected magic 0x0000080N)`);
   const nd = buf[3];

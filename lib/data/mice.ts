@@ -1,10 +1,25 @@
 // Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { trainTestSplit } from './random.js';
-import * as XLSX from '@e965/xlsx';
+import { readRawFile } from './raw.js';
+import type * as XLSXModule from '@e965/xlsx';
+
+// SheetJS is large: only the .xls reader loads it, not every CLI start.
+const loadXlsx = () => createRequire(import.meta.url)('@e965/xlsx') as typeof XLSXModule;
+
+/** The raw files a Mice Protein run can use, in order of preference, and the folders searched. */
+const MICE_FILES = ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'];
+
+/** The Mice Protein file in dir, dir/mice or dir/mice-protein, or undefined. */
+export function findMiceFile(dir: string): string | undefined {
+  for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
+    for (const f of MICE_FILES) if (existsSync(path.join(d, f))) return path.join(d, f);
+  return undefined;
+}
 
 export interface PreparedDataset {
   name: string;
@@ -22,24 +37,6 @@ export interface PreparedDataset {
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-function readMaybeGzip(file: string): Buffer {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new IpcaeError('ERR_DATA', `Cannot read Mice Protein file ${file}: ${(e as Error).message}`);
-  }
-  if (buf.length === 0) throw new IpcaeError('ERR_DATA', `${file}: the file is empty`);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt gzip stream (${(e as Error).message})`);
-    }
-  }
-  return buf;
 }
 
 type Cell = string | number | null | undefined;
@@ -73,7 +70,7 @@ function miceTable(file: string, header: string[], rows: Cell[][]) {
 
 /** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
 export function readMiceCsv(file: string) {
-  const lines = readMaybeGzip(file).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n|\r/).filter((l) => l.length > 0);
+  const lines = readRawFile(file, 'Mice Protein').toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n|\r/).filter((l) => l.length > 0);
   if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
   const header = lines[0].split(',');
   const rows = lines.slice(1).map((l, r) => {
@@ -87,8 +84,9 @@ export function readMiceCsv(file: string) {
 
 /** Reads UCI's Excel 97 workbook Data_Cortex_Nuclear.xls (plain or .gz): its first sheet. */
 export function readMiceXls(file: string) {
-  const buf = readMaybeGzip(file);
-  let book: XLSX.WorkBook;
+  const buf = readRawFile(file, 'Mice Protein');
+  const XLSX = loadXlsx();
+  let book: XLSXModule.WorkBook;
   try {
     book = XLSX.read(buf, { type: 'buffer', dense: true });
   } catch (e) {

@@ -1,8 +1,7 @@
 // The paper's datasets from their original files, prepared as SPEC 6 says: split sizes, the
 // published split indices (torch random_split, seed 42), scaling fitted where the paper fitted it.
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { isUnixCompressed, uncompressZ } from './unix-compress.js';
+import { existsSync } from 'node:fs';
+import { readRawFile } from './raw.js';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { readIdx } from './idx.js';
@@ -106,21 +105,7 @@ interface IsoletPart {
 
 /** UCI's text form: 618 comma-separated values per line (617 features, then the class 1…26, e.g. "1."); plain, .gz or .Z. */
 export function readIsoletText(file: string): IsoletPart {
-  let buf: Uint8Array;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new IpcaeError('ERR_DATA', `Cannot read ISOLET file ${file}: ${(e as Error).message}`);
-  }
-  if (buf.length === 0) throw new IpcaeError('ERR_DATA', `${file}: the file is empty`);
-  try {
-    if (isUnixCompressed(buf)) buf = uncompressZ(buf, file);
-    else if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  } catch (e) {
-    if (e instanceof IpcaeError) throw e;
-    throw new IpcaeError('ERR_DATA', `${file}: truncated or corrupt compressed stream (${(e as Error).message})`);
-  }
-  const lines = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readRawFile(file, 'ISOLET').toString('latin1').split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new IpcaeError('ERR_DATA', `${file}: no data rows (a truncated or empty file)`);
   const D = 617;
   const data = new Float64Array(lines.length * D);

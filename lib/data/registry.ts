@@ -7,7 +7,7 @@ import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Int32, Dictionary
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
 import { prepareEmbeddedMnist } from './embedded.js';
-import { prepareMice, sha256File, type PreparedDataset } from './mice.js';
+import { prepareMice, findMiceFile, sha256File, type PreparedDataset } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findFile } from './paper.js';
 
@@ -70,11 +70,11 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
     description: 'Mice Protein (UCI Data_Cortex_Nuclear.xls or a CSV export, either .gz); 648/216/216, class-wise imputation, min-max on train',
     files: ['Data_Cortex_Nuclear.xls'],
     prepare: (dir) => {
-      for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
-        for (const f of ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'])
-          if (existsSync(path.join(d, f))) return prepareMice(path.join(d, f));
-      throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.xls or .csv (optionally .gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
+      const file = findMiceFile(dir);
+      if (!file) throw new IpcaeError('ERR_DATA', `Mice Protein: expected Data_Cortex_Nuclear.xls or .csv (optionally .gz) in ${dir}, ${dir}/mice or ${dir}/mice-protein (--data-dir or IPCAE_DATA)`);
+      return prepareMice(file);
     },
+    available: (dir) => findMiceFile(dir) !== undefined,
   },
 };
 
@@ -192,14 +192,8 @@ export function listDatasets(dir: string) {
     if (d.available) raw = d.available(dir);
     else if (!raw) {
       try {
-        if (d.name === 'mice') {
-          raw = [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')].some((x) =>
-            ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'].some((f) => existsSync(path.join(x, f))),
-          );
-        } else {
-          for (const f of d.files) findFile(dir, d.name, [f, f.replace(/\.gz$/, '')]);
-          raw = true;
-        }
+        for (const f of d.files) findFile(dir, d.name, [f, f.replace(/\.gz$/, '')]);
+        raw = true;
       } catch {
         raw = false;
       }

@@ -26,7 +26,8 @@ export interface TaskProgress {
 /** What a task's directory says about it, from complete files only. */
 export function taskProgress(dir: string, t: SlurmTask): TaskProgress {
   const d = taskDir(dir, t);
-  const base = { index: t.index, id: t.id, epochs: t.cfg.epochs, attempts: readAttempts(d).length };
+  const attempts = readAttempts(d);
+  const base = { index: t.index, id: t.id, epochs: t.cfg.epochs, attempts: attempts.length };
   if (existsSync(path.join(d, 'summary.json'))) return { ...base, state: 'finished', epoch: t.cfg.epochs };
   if (existsSync(errorFile(d))) {
     let detail = 'failed';
@@ -35,11 +36,9 @@ export function taskProgress(dir: string, t: SlurmTask): TaskProgress {
     } catch {}
     return { ...base, state: 'failed', detail };
   }
-  const attempts = readAttempts(d);
   if (existsSync(path.join(d, 'state.bin'))) {
     const last = attempts[attempts.length - 1];
-    const epoch = metricsEpochs(d);
-    return { ...base, state: 'checkpointed', epoch, detail: last?.signal ? `stopped by ${last.signal}` : undefined };
+    return { ...base, state: 'checkpointed', epoch: metricsEpochs(d), detail: last?.signal ? `stopped by ${last.signal}` : undefined };
   }
   return { ...base, state: attempts.length ? 'started' : 'not started' };
 }

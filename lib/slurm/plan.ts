@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
 import { IpcaeError } from '../errors.js';
+import { isArrowFile } from '../data/load.js';
 
 export interface TableSpec {
   target?: string;
@@ -54,7 +55,7 @@ export interface SlurmPlan {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 export function datasetLabel(dataset: string): string {
-  return /\.(arrow|ipc|feather)$/i.test(dataset) ? path.basename(dataset).replace(/\.[^.]+$/, '') : dataset;
+  return isArrowFile(dataset) ? path.basename(dataset).replace(/\.[^.]+$/, '') : dataset;
 }
 
 /** Expands resolved runs into array tasks; with perSeed each seed of a run is a task of its own. */
