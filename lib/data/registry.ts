@@ -41,7 +41,7 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
   },
   isolet: {
     name: 'isolet',
-    description: 'ISOLET (Isolet1-4.mat, isolet5.mat); 4990/1248/1559, min-max on isolet1-4',
+    description: "ISOLET (Isolet1-4.mat + isolet5.mat, or UCI's isolet1+2+3+4.data[.Z] + isolet5.data[.Z]); 4990/1248/1559, min-max on isolet1-4",
     files: ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat', 'isolet5.mat'],
     prepare: (dir) => prepareIsolet(dir),
   },
