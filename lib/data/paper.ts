@@ -142,31 +142,29 @@ const tryFind = (dir: string, names: string[]) => {
 };
 
 /**
- * ISOLET: isolet1–4 split 80/20 (seed 42), test isolet5, min-max fitted on isolet1–4. Reads the
- * per-group MATLAB files (Isolet1–4.mat, isolet5.mat) when all are there, else UCI's text files
- * (isolet1+2+3+4.data[.Z] / isolet5.data[.Z], or the same layout as .csv[.gz]).
+ * ISOLET's raw files in dir: the per-group MATLAB files (Isolet1–4.mat, isolet5.mat) when all are
+ * there, else UCI's text files (isolet1+2+3+4.data[.Z] / isolet5.data[.Z], or the same layout as
+ * .csv[.gz]); undefined when neither set is complete.
  */
-export function prepareIsolet(dir: string): PreparedDataset {
+export function findIsoletFiles(dir: string): { parts: string[]; testFile: string; load: (f: string) => IsoletPart } | undefined {
   const matParts = ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat'].map((n) => tryFind(dir, [n]));
   const matTest = tryFind(dir, ['isolet5.mat', 'Isolet5.mat']);
+  if (matParts.every(Boolean) && matTest) return { parts: matParts as string[], testFile: matTest, load: loadIsoletMat };
   const text = (stem: string) => [`${stem}.data`, `${stem}.data.Z`, `${stem}.data.gz`, `${stem}.csv`, `${stem}.csv.gz`];
-  let parts: string[], testFile: string, load: (f: string) => IsoletPart;
-  if (matParts.every(Boolean) && matTest) {
-    parts = matParts as string[];
-    testFile = matTest;
-    load = loadIsoletMat;
-  } else {
-    const pool = tryFind(dir, text('isolet1+2+3+4'));
-    const t5 = tryFind(dir, text('isolet5'));
-    if (!pool || !t5)
-      throw new IpcaeError(
-        'ERR_DATA',
-        `isolet: expected Isolet1.mat … Isolet4.mat and isolet5.mat, or UCI's isolet1+2+3+4.data(.Z) and isolet5.data(.Z) (or .csv[.gz]), in ${path.join(dir, 'isolet')} or ${dir} (--data-dir or IPCAE_DATA; ipcae data fetch isolet)`,
-      );
-    parts = [pool];
-    testFile = t5;
-    load = readIsoletText;
-  }
+  const pool = tryFind(dir, text('isolet1+2+3+4'));
+  const t5 = tryFind(dir, text('isolet5'));
+  return pool && t5 ? { parts: [pool], testFile: t5, load: readIsoletText } : undefined;
+}
+
+/** ISOLET: isolet1–4 split 80/20 (seed 42), test isolet5, min-max fitted on isolet1–4. */
+export function prepareIsolet(dir: string): PreparedDataset {
+  const found = findIsoletFiles(dir);
+  if (!found)
+    throw new IpcaeError(
+      'ERR_DATA',
+      `isolet: expected Isolet1.mat … Isolet4.mat and isolet5.mat, or UCI's isolet1+2+3+4.data(.Z) and isolet5.data(.Z) (or .csv[.gz]), in ${path.join(dir, 'isolet')} or ${dir} (--data-dir or IPCAE_DATA; ipcae data fetch isolet)`,
+    );
+  const { parts, testFile, load } = found;
   const pool = parts.map(load);
   const n = pool.reduce((a, m) => a + m.fea.rows, 0);
   const D = 617;

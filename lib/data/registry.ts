@@ -9,7 +9,7 @@ import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
 import { prepareEmbeddedMnist } from './embedded.js';
 import { prepareMice, findMiceFile, sha256File, type PreparedDataset } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
-import { prepareMnistLike, prepareCoil20, prepareIsolet, findFile } from './paper.js';
+import { prepareMnistLike, prepareCoil20, prepareIsolet, findIsoletFiles, findFile } from './paper.js';
 
 export interface DatasetInfo {
   name: string;
@@ -44,6 +44,7 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
     description: "ISOLET (Isolet1-4.mat + isolet5.mat, or UCI's isolet1+2+3+4.data[.Z] + isolet5.data[.Z]); 4990/1248/1559, min-max on isolet1-4",
     files: ['Isolet1.mat', 'Isolet2.mat', 'Isolet3.mat', 'Isolet4.mat', 'isolet5.mat'],
     prepare: (dir) => prepareIsolet(dir),
+    available: (dir) => findIsoletFiles(dir) !== undefined,
   },
   har: {
     name: 'har',
