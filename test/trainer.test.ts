@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer } from '../lib/index.js';
+import { Trainer, type TrainerOptionsInput } from '../lib/index.js';
 import { synthetic, splitData, tinyTrainer, rng } from './helpers.js';
 
 function stats(a: ArrayLike<number>) {
@@ -102,6 +102,28 @@ test('same seed gives bit-identical results on CPU', async () => {
   );
   assert.deepEqual(a.p, b.p);
   assert.deepEqual(a.r.replicas, b.r.replicas);
+});
+
+test('the thread count does not change any result (bit-identical on CPU)', async () => {
+  // With several threads a small group is split between them, each thread running whole training
+  // steps (and Adam) for its replicas; one thread runs the group in one pass. Covers dropout (its
+  // masks are per replica) and per-batch noise too.
+  const run = async (threads: number, over: Partial<TrainerOptionsInput>) => {
+    const t = await tinyTrainer({ seeds: [21, 8, 5, 13, 34], threads, ...over });
+    const r = await t.fit({ epochs: 3 });
+    const p = t.getParameters();
+    t.dispose();
+    return { history: r.history.map((h) => h.replicas), replicas: r.replicas, p };
+  };
+  for (const over of [{}, { dropout: 0.2, noise: 'per-batch' as const, hidden: [8, 6] }]) {
+    const one = await run(1, over);
+    for (const threads of [2, 3]) {
+      const many = await run(threads, over);
+      assert.deepEqual(many.p, one.p, `parameters, ${threads} threads, ${JSON.stringify(over)}`);
+      assert.deepEqual(many.history, one.history);
+      assert.deepEqual(many.replicas, one.replicas);
+    }
+  }
 });
 
 test('a seed trained inside a replica group equals that seed trained alone', async () => {

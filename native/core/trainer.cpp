@@ -4,6 +4,8 @@
 #include "parallel.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+#include <omp.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -262,6 +264,12 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
     const int64_t decoderMacs = 3 * opt_.batchSize * layerMacs;
     const int64_t macs = R_ * (selectorMacs + decoderMacs);
     opsThreads_ = macs < 8'000'000 ? 1 : threads_;
+    // ... and then the replicas are split between the threads, each running whole steps for its
+    // part: one fork/join per step instead of one per op. IPCAE_STEP_PARTS=1 turns it off (for
+    // comparisons); it is only used where it cannot change a result (fused CPU selection).
+    const char* env = std::getenv("IPCAE_STEP_PARTS");
+    const int64_t want = env ? std::max(1L, std::strtol(env, nullptr, 10)) : threads_;
+    stepParts_ = opsThreads_ == 1 && useFused_ && device_.is_cpu() ? static_cast<int>(std::min<int64_t>(want, R_)) : 1;
   }
   bestValLoss_.assign(R_, std::numeric_limits<double>::infinity());
   bestEpoch_.assign(R_, -1);
@@ -424,16 +432,16 @@ void Trainer::selectorBackward(const Views& P, const torch::Tensor& dL, Views& G
   if (selB_ >= 0) torch::sum_out(G[selB_], dL, {1}, true);
 }
 
-torch::Tensor Trainer::dropoutMask(int64_t layer, int64_t B, int64_t H) const {
+torch::Tensor Trainer::dropoutMask(int64_t layer, int64_t B, int64_t H, int64_t r0, int64_t n) const {
   // Counter-based like the Gumbel noise: a pure function of (seed, step, layer, element).
-  auto mask = torch::empty({R_, B, H}, torch::TensorOptions().dtype(dtype_));
+  auto mask = torch::empty({n, B, H}, torch::TensorOptions().dtype(dtype_));
   const double keep = 1.0 - opt_.dropout;
   const uint32_t threshold = static_cast<uint32_t>(std::min(4294967295.0, keep * 4294967296.0));
   AT_DISPATCH_FLOATING_TYPES(mask.scalar_type(), "dropout_mask", [&] {
     auto* m = mask.data_ptr<scalar_t>();
     const scalar_t scale = static_cast<scalar_t>(1.0 / keep);
-    for (int64_t r = 0; r < R_; ++r) {
-      const NoiseKey key = make_key(opt_.seeds[r], Stream::Dropout, static_cast<uint64_t>(step_) * 256 + layer);
+    for (int64_t r = 0; r < n; ++r) {
+      const NoiseKey key = make_key(opt_.seeds[r0 + r], Stream::Dropout, static_cast<uint64_t>(step_) * 256 + layer);
       for (int64_t i = 0; i < B * H; ++i) {
         m[r * B * H + i] = noise_hash(static_cast<uint32_t>(i), key) < threshold ? scale : scalar_t(0);
       }
@@ -443,7 +451,7 @@ torch::Tensor Trainer::dropoutMask(int64_t layer, int64_t B, int64_t H) const {
 }
 
 torch::Tensor Trainer::decoderForward(const torch::Tensor& U, const Views& P, bool train,
-                                      std::vector<LayerCache>* caches, torch::Tensor* lastHidden) {
+                                      std::vector<LayerCache>* caches, torch::Tensor* lastHidden, int64_t r0) {
   torch::Tensor h = U;
   const int64_t R = U.size(0), B = U.size(1);
   if (caches) caches->assign(layers_.size() - 1, LayerCache{});
@@ -465,7 +473,7 @@ torch::Tensor Trainer::decoderForward(const torch::Tensor& U, const Views& P, bo
     }
     torch::Tensor mask;
     if (train && opt_.dropout > 0) {
-      mask = dropoutMask(static_cast<int64_t>(i), B, l.out);
+      mask = dropoutMask(static_cast<int64_t>(i), B, l.out, r0, R);
       act = act * mask;
     }
     if (caches) {
@@ -525,23 +533,66 @@ torch::Tensor Trainer::gjsdGradient(const torch::Tensor& L) const {
 }
 
 torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Tensor& yb,
-                                       const torch::Tensor& onehotB, double T) {
-  const int64_t B = xb.size(0);
-  auto& prof = profiler();
+                                       const torch::Tensor& onehotB, double T, bool update) {
+  if (stepParts_ <= 1) {
+    auto loss = forwardBackwardRange(xb, yb, onehotB, T, 0, P_views_, G_views_, &selectionCache_, true);
+    if (update) adamStep(0, R_);
+    return loss;
+  }
+  // Small problems: one thread per part of the group, each running the whole step for its
+  // replicas with single-threaded ops. Every replica's arithmetic is the same as in one pass over
+  // the group (the ops are per replica), so the results do not depend on stepParts_.
+  const int parts = stepParts_;
+  if (static_cast<int>(partCaches_.size()) != parts) partCaches_.assign(parts, torch::Tensor());
+  std::vector<torch::Tensor> losses(parts);
+  std::vector<std::exception_ptr> errors(parts);
+  const at::ThreadLocalState state;  // grad mode etc. are per thread
+  profiler().mark("other");
+#pragma omp parallel for schedule(static, 1) num_threads(parts)
+  for (int c = 0; c < parts; ++c) {
+    try {
+      at::ThreadLocalStateGuard guard(state);
+      const int kernelThreads = kernel_threads();
+      set_kernel_threads(1);
+      const int64_t r0 = R_ * c / parts, n = R_ * (c + 1) / parts - r0;
+      Views P, G;
+      for (const auto& v : P_views_) P.push_back(v.narrow(0, r0, n));
+      for (const auto& v : G_views_) G.push_back(v.narrow(0, r0, n));
+      losses[c] = forwardBackwardRange(xb, yb, onehotB, T, r0, P, G, &partCaches_[c], c == 0 && omp_get_thread_num() == 0);
+      // Adam on the thread that just wrote these gradients: its replicas' blocks are in its cache.
+      if (update) adamStep(r0, n);
+      set_kernel_threads(kernelThreads);
+    } catch (...) {
+      errors[c] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  profiler().mark("parts_wait");
+  return torch::cat(losses);
+}
+
+torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch::Tensor& yb,
+                                            const torch::Tensor& onehotB, double T, int64_t r0, const Views& P,
+                                            Views& G, torch::Tensor* selectionCache, bool profile) {
+  const int64_t B = xb.size(0), R = P[0].size(0);
+  PhaseTimer off;
+  off.on = false;
+  auto& prof = profile ? profiler() : off;
   prof.mark("other");
-  auto L = logits(P_views_).contiguous();
+  auto L = logits(P).contiguous();
   prof.mark("logits");
-  std::vector<NoiseKey> keys(R_);
-  for (int64_t r = 0; r < R_; ++r) keys[r] = make_key(opt_.seeds[r], Stream::Gumbel, static_cast<uint64_t>(step_));
+  std::vector<NoiseKey> keys(R);
+  for (int64_t r = 0; r < R; ++r) keys[r] = make_key(opt_.seeds[r0 + r], Stream::Gumbel, static_cast<uint64_t>(step_));
 
   // Relaxed selection (the hot spot).
   torch::Tensor U, noisyL, noise, stats;
   const bool cached = useFused_ && opt_.selectionCacheMB > 0 &&
-                      selection_cache_bytes(R_, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
+                      selection_cache_bytes(R, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
                           static_cast<int64_t>(opt_.selectionCacheMB * 1024 * 1024);
-  torch::Tensor* cache = cached ? &selectionCache_ : nullptr;
+  torch::Tensor* cache = cached ? selectionCache : nullptr;
   if (useFused_) {
-    U = torch::empty({R_, B, K_}, L.options());
+    U = torch::empty({R, B, K_}, L.options());
     if (perSampleNoise_) {
       selection_forward(L, xb, T, keys, true, U, stats, cache);
     } else {
@@ -556,7 +607,7 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   prof.mark("sel_fwd");
   std::vector<LayerCache> caches;
   torch::Tensor lastHidden;
-  auto out = decoderForward(U, P_views_, true, &caches, &lastHidden);
+  auto out = decoderForward(U, P, true, &caches, &lastHidden, r0);
   prof.mark("dec_fwd");
 
   torch::Tensor loss, dOut;
@@ -579,7 +630,7 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   }
 
   prof.mark("loss");
-  auto dU = decoderBackward(dOut, P_views_, G_views_, caches, lastHidden).contiguous();
+  auto dU = decoderBackward(dOut, P, G, caches, lastHidden).contiguous();
   prof.mark("dec_bwd");
   torch::Tensor dL;
   if (useFused_) {
@@ -590,13 +641,14 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   }
   prof.mark("sel_bwd");
   if (opt_.gjsdLambda > 0) dL = dL - opt_.gjsdLambda * gjsdGradient(L);
-  selectorBackward(P_views_, dL, G_views_);
+  selectorBackward(P, dL, G);
   prof.mark("selector_bwd");
   return loss;
 }
 
-// Adam (PyTorch's formulation), over the flat buffers in one pass.
-void Trainer::adamStep() {
+// Adam (PyTorch's formulation), over the flat buffers in one pass, or over the blocks of replicas
+// [r0, r0 + n) only (the same arithmetic per element: the result does not depend on the split).
+void Trainer::adamStep(int64_t r0, int64_t n) {
   const int64_t t = step_ + 1;
   const double bc1 = 1.0 - std::pow(opt_.beta1, static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(opt_.beta2, static_cast<double>(t));
@@ -604,9 +656,19 @@ void Trainer::adamStep() {
   const double bc2Sqrt = std::sqrt(bc2);
   if (device_.is_cpu()) {
     AT_DISPATCH_FLOATING_TYPES(flat_.scalar_type(), "adam", [&] {
-      adam_kernel<scalar_t>(flat_.data_ptr<scalar_t>(), grad_.data_ptr<scalar_t>(), adamM_.data_ptr<scalar_t>(),
-                            adamV_.data_ptr<scalar_t>(), flat_.numel(), opt_.beta1, opt_.beta2, stepSize,
-                            bc2Sqrt, opt_.eps);
+      auto* p = flat_.data_ptr<scalar_t>();
+      auto* g = grad_.data_ptr<scalar_t>();
+      auto* m = adamM_.data_ptr<scalar_t>();
+      auto* v = adamV_.data_ptr<scalar_t>();
+      if (r0 == 0 && n == R_) {
+        adam_kernel<scalar_t>(p, g, m, v, flat_.numel(), opt_.beta1, opt_.beta2, stepSize, bc2Sqrt, opt_.eps);
+        return;
+      }
+      for (const auto& q : params_) {
+        const int64_t o = q.offset + r0 * q.numel;
+        adam_kernel<scalar_t>(p + o, g + o, m + o, v + o, n * q.numel, opt_.beta1, opt_.beta2, stepSize, bc2Sqrt,
+                              opt_.eps);
+      }
     });
   } else {
     adamM_.mul_(opt_.beta1).add_(grad_, 1 - opt_.beta1);
@@ -666,8 +728,7 @@ EpochReport Trainer::runEpoch(double T, const std::atomic<bool>* cancel) {
       if (train_.y.defined()) yb = train_.y.narrow(0, s * B, B);
       if (trainOnehot_.defined()) oh = trainOnehot_.narrow(0, s * B, B);
     }
-    lossSum_ += forwardBackward(xb, yb, oh, T);
-    adamStep();
+    lossSum_ += forwardBackward(xb, yb, oh, T, true);
     profiler().mark("adam");
     ++step_;
   }

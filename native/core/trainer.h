@@ -148,16 +148,23 @@ class Trainer {
 
   torch::Tensor logits(const Views& P) const;
   void selectorBackward(const Views& P, const torch::Tensor& dL, Views& G) const;
+  // r0: index of the first replica in U and P (for the dropout streams)
   torch::Tensor decoderForward(const torch::Tensor& U, const Views& P, bool train,
-                               std::vector<LayerCache>* caches, torch::Tensor* lastHidden);
+                               std::vector<LayerCache>* caches, torch::Tensor* lastHidden, int64_t r0 = 0);
   torch::Tensor decoderBackward(const torch::Tensor& dOut, const Views& P, Views& G,
                                 std::vector<LayerCache>& caches, const torch::Tensor& lastHidden);
   torch::Tensor gjsdGradient(const torch::Tensor& L) const;
   // Forward + backward of one batch; fills grads_, returns the task loss per replica [R].
+  // update: then one Adam step (the training step).
   torch::Tensor forwardBackward(const torch::Tensor& xb, const torch::Tensor& yb,
-                                const torch::Tensor& onehotB, double temperature);
-  torch::Tensor dropoutMask(int64_t layer, int64_t B, int64_t H) const;
-  void adamStep();
+                                const torch::Tensor& onehotB, double temperature, bool update = false);
+  // The same for replicas [r0, r0 + P[0].size(0)) only: P and G are those replicas' views.
+  torch::Tensor forwardBackwardRange(const torch::Tensor& xb, const torch::Tensor& yb,
+                                     const torch::Tensor& onehotB, double temperature, int64_t r0,
+                                     const Views& P, Views& G, torch::Tensor* selectionCache,
+                                     bool profile);
+  torch::Tensor dropoutMask(int64_t layer, int64_t B, int64_t H, int64_t r0, int64_t n) const;
+  void adamStep(int64_t r0, int64_t n);
   void copyBest(int64_t r);
   std::string fingerprint() const;
   SplitData& split(const std::string& name);
@@ -168,6 +175,9 @@ class Trainer {
   int64_t R_ = 0, D_ = 0, K_ = 0, P_ = 0, O_ = 0;
   int threads_ = 1;
   int opsThreads_ = 1;  // threads for LibTorch's ops (1 on small problems)
+  // Small problems: the replicas are split into this many parts and each thread runs the whole
+  // step for its part (1 = one pass over the whole group).
+  int stepParts_ = 1;
   bool perSampleNoise_ = true;
   bool useFused_ = true;
 
@@ -189,6 +199,7 @@ class Trainer {
   std::vector<int64_t> bestEpoch_;
   torch::Tensor lossSum_;
   torch::Tensor selectionCache_;
+  std::vector<torch::Tensor> partCaches_;  // selection caches of the stepParts_ parts
 };
 
 }  // namespace ipcae
