@@ -134,15 +134,39 @@ void load_input(const T* src, int64_t D, int64_t Dp, T* dst) {
   std::fill(dst + D, dst + Dp, T(0));
 }
 
+// Rows of a [rows, D] matrix padded to Dp (logits with -inf, inputs with 0), copied once per call
+// rather than once per (replica, sample, node); without padding, the matrix itself.
+template <typename T>
+struct Padded {
+  const T* data;
+  int64_t stride;
+  std::vector<T> copy;
+  Padded(const T* src, int64_t rows, int64_t D, bool logits) : data(src), stride(D) {
+    const int64_t Dp = padded(D);
+    if (Dp == D) return;
+    copy.resize(rows * Dp);
+    for (int64_t i = 0; i < rows; ++i) {
+      if (logits) {
+        load_logits(src + i * D, D, Dp, copy.data() + i * Dp);
+      } else {
+        load_input(src + i * D, D, Dp, copy.data() + i * Dp);
+      }
+    }
+    data = copy.data();
+    stride = Dp;
+  }
+  const T* row(int64_t i) const { return data + i * stride; }
+};
+
 template <typename T>
 void forward_kernel(const T* L, const T* X, T* U, T* stats, T* cache, int64_t R, int64_t B, int64_t K,
                     int64_t D, T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
   const T inv_t = T(1) / temperature;
   const int64_t Dp = padded(D);
+  const Padded<T> Lp(L, R * K, D, true), Xp(X, B, D, false);
   const int64_t grain = std::max<int64_t>(1, 32768 / Dp);  // rows per thread, at least
   parallel_chunks(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> z(Dp), Lp(Dp), xp(Dp);
-    int64_t lastL = -1, lastB = -1;
+    std::vector<T> z(Dp);
     // (r, b, k) advanced by increments: no integer division per row
     int64_t k = begin % K, b = (begin / K) % B, r = begin / (K * B);
     for (int64_t i = begin; i < end; ++i, ++k) {
@@ -153,23 +177,14 @@ void forward_kernel(const T* L, const T* X, T* U, T* stats, T* cache, int64_t R,
           ++r;
         }
       }
-      const T* Lrow = L + (r * K + k) * D;
-      const T* xx = X + b * D;
-      if (Dp != D) {  // copy only when padding is needed
-        if (r * K + k != lastL) load_logits(Lrow, D, Dp, Lp.data());
-        if (b != lastB) load_input(xx, D, Dp, xp.data());
-        lastL = r * K + k;
-        lastB = b;
-        Lrow = Lp.data();
-        xx = xp.data();
-      }
-      const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
-      const T mx = noisy_logits<T>(Lrow, inv_t, with_noise, base, keys[r], Dp, z.data());
-      T s = 0, a = 0;
+      const T* Lrow = Lp.row(r * K + k);
+      const T* xx = Xp.row(b);
       const int64_t o = (r * B + b) * K + k;
       // With a cache the unnormalised weights are kept for the backward pass (small problems).
       T* zz = cache ? cache + o * Dp : z.data();
-      if (cache) std::copy(z.data(), z.data() + Dp, zz);
+      const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
+      const T mx = noisy_logits<T>(Lrow, inv_t, with_noise, base, keys[r], Dp, zz);
+      T s = 0, a = 0;
 #pragma omp simd reduction(+ : s, a)
       for (int64_t d = 0; d < Dp; ++d) {
         const T e = Math<T>::exp_nonpos(zz[d] - mx);
@@ -213,16 +228,13 @@ void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T
   // One task per (replica, node): it owns its row of dL, so the sum over b has a fixed order
   // whatever the thread count (bit-identical results). The noise is regenerated; the forward's
   // softmax max and normaliser are reused.
+  const Padded<T> Lp(L, R * K, D, true), Xp(X, B, D, false);
   parallel_chunks(0, R * K, std::max<int64_t>(1, 32768 / (B * Dp)), [&](int64_t begin, int64_t end) {
-    std::vector<T> z(Dp), Lp(Dp), xp(Dp), g(Dp);
+    std::vector<T> z(Dp), g(Dp);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t k = i % K;
       const int64_t r = i / K;
-      const T* Lrow = L + (r * K + k) * D;
-      if (Dp != D) {
-        load_logits(Lrow, D, Dp, Lp.data());
-        Lrow = Lp.data();
-      }
+      const T* Lrow = Lp.row(r * K + k);
       std::fill(g.begin(), g.end(), T(0));
       const NoiseKey key = keys[r];
       for (int64_t b = 0; b < B; ++b) {
@@ -230,11 +242,7 @@ void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T
         const T u = U[o], mx = stats[2 * o];
         // dU/dz_d = M_d (x_d - u), M_d = exp(z_d - mx) / s, dz/dL = 1/T.
         const T coef = dU[o] * inv_t / stats[2 * o + 1];
-        const T* xx = X + b * D;
-        if (Dp != D) {
-          load_input(xx, D, Dp, xp.data());
-          xx = xp.data();
-        }
+        const T* xx = Xp.row(b);
         if (cache) {
           const T* e = cache + o * Dp;
           T* gg = g.data();
