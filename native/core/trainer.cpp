@@ -52,6 +52,11 @@ PhaseTimer& profiler() {
   static thread_local PhaseTimer p;
   return p;
 }
+PhaseTimer& silentTimer() {  // for the parts of a split step other than the first
+  static thread_local PhaseTimer p;
+  p.on = false;
+  return p;
+}
 
 constexpr double kLayerNormEps = 1e-5;
 constexpr double kLeakySlope = 0.2;
@@ -270,6 +275,7 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
     const char* env = std::getenv("IPCAE_STEP_PARTS");
     const int64_t want = env ? std::max(1L, std::strtol(env, nullptr, 10)) : threads_;
     stepParts_ = opsThreads_ == 1 && useFused_ && device_.is_cpu() ? static_cast<int>(std::min<int64_t>(want, R_)) : 1;
+    selectionCaches_.assign(stepParts_, torch::Tensor());
   }
   bestValLoss_.assign(R_, std::numeric_limits<double>::infinity());
   bestEpoch_.assign(R_, -1);
@@ -535,7 +541,7 @@ torch::Tensor Trainer::gjsdGradient(const torch::Tensor& L) const {
 torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Tensor& yb,
                                        const torch::Tensor& onehotB, double T, bool update) {
   if (stepParts_ <= 1) {
-    auto loss = forwardBackwardRange(xb, yb, onehotB, T, 0, P_views_, G_views_, &selectionCache_, true);
+    auto loss = forwardBackwardRange(xb, yb, onehotB, T, 0, P_views_, G_views_, &selectionCaches_[0], true);
     if (update) adamStep(0, R_);
     return loss;
   }
@@ -543,7 +549,6 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
   // replicas with single-threaded ops. Every replica's arithmetic is the same as in one pass over
   // the group (the ops are per replica), so the results do not depend on stepParts_.
   const int parts = stepParts_;
-  if (static_cast<int>(partCaches_.size()) != parts) partCaches_.assign(parts, torch::Tensor());
   std::vector<torch::Tensor> losses(parts);
   std::vector<std::exception_ptr> errors(parts);
   const at::ThreadLocalState state;  // grad mode etc. are per thread
@@ -558,7 +563,8 @@ torch::Tensor Trainer::forwardBackward(const torch::Tensor& xb, const torch::Ten
       Views P, G;
       for (const auto& v : P_views_) P.push_back(v.narrow(0, r0, n));
       for (const auto& v : G_views_) G.push_back(v.narrow(0, r0, n));
-      losses[c] = forwardBackwardRange(xb, yb, onehotB, T, r0, P, G, &partCaches_[c], c == 0 && omp_get_thread_num() == 0);
+      // static schedule: part 0 runs on the calling thread, whose profiler is the one printed
+      losses[c] = forwardBackwardRange(xb, yb, onehotB, T, r0, P, G, &selectionCaches_[c], c == 0);
       // Adam on the thread that just wrote these gradients: its replicas' blocks are in its cache.
       if (update) adamStep(r0, n);
       set_kernel_threads(kernelThreads);
@@ -576,9 +582,7 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
                                             const torch::Tensor& onehotB, double T, int64_t r0, const Views& P,
                                             Views& G, torch::Tensor* selectionCache, bool profile) {
   const int64_t B = xb.size(0), R = P[0].size(0);
-  PhaseTimer off;
-  off.on = false;
-  auto& prof = profile ? profiler() : off;
+  auto& prof = profile ? profiler() : silentTimer();
   prof.mark("other");
   auto L = logits(P).contiguous();
   prof.mark("logits");

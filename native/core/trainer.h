@@ -198,8 +198,7 @@ class Trainer {
   std::vector<double> bestValLoss_;
   std::vector<int64_t> bestEpoch_;
   torch::Tensor lossSum_;
-  torch::Tensor selectionCache_;
-  std::vector<torch::Tensor> partCaches_;  // selection caches of the stepParts_ parts
+  std::vector<torch::Tensor> selectionCaches_;  // one selection-weight cache per step part
 };
 
 }  // namespace ipcae
