@@ -16,34 +16,11 @@ export interface NativeCapabilities {
   parallelInfo: string;
 }
 
-export interface NativeTrainerOptions {
-  selector: 'cae' | 'ip';
-  ipWeights: 'shared' | 'diag' | 'scalar';
-  embeddingDim: number;
-  ipBias: boolean;
-  noise: 'per-sample' | 'per-batch';
-  hidden: number[];
-  dropout: number;
-  task: 'classification' | 'reconstruction' | 'regression';
-  inputDim: number;
-  k: number;
-  outputDim: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  gjsdLambda: number;
-  batchSize: number;
-  shuffle: boolean;
-  shuffleSeed: number;
-  seeds: number[];
-  device: string;
-  threads: number;
-  dtype: 'float32' | 'float64';
-  fusedSelection: boolean;
-  evalBatchSize: number;
-  selectionCacheMB: number;
-}
+/**
+ * The trainer's options as the addon takes them: every key of lib/train/options.ts (the one
+ * definition, validated and defaulted there) and no other; `trainerOptionKeys` lists them.
+ */
+export type NativeTrainerOptions = Readonly<Record<string, string | number | boolean | readonly number[]>>;
 
 export interface NativeSplit {
   x: Float32Array;
@@ -103,8 +80,11 @@ export interface SelectionCheckResult {
   noiseSample: Float64Array;
 }
 
+/** The native module; the self-check of the selection kernels runs off the JS thread like every job. */
 export interface NativeAddon {
-  Trainer: new (options: Partial<NativeTrainerOptions>) => NativeTrainer;
+  Trainer: new (options: NativeTrainerOptions) => NativeTrainer;
+  /** The option keys the native trainer accepts (all required, no others). */
+  trainerOptionKeys: readonly string[];
   capabilities(): NativeCapabilities;
   selectionCheck(o: {
     replicas: number;
@@ -115,7 +95,7 @@ export interface NativeAddon {
     seed: number;
     perSample: boolean;
     cache?: boolean;
-  }): SelectionCheckResult;
+  }): Promise<SelectionCheckResult>;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -34,7 +34,13 @@ export function formatIssue(issue: z.core.$ZodIssue, input: unknown, prefix = ''
     case 'unrecognized_keys':
       return `Unknown key${(i.keys as string[]).length > 1 ? 's' : ''} ${(i.keys as string[]).map((k) => `'${k}'`).join(', ')} in ${where}`;
     case 'invalid_format':
-      return `Expected ${String(i.format)} for ${where} but received ${received}`;
+      // a regex with its own description (e.g. device) says what it expects; others name the format
+      return `Expected ${i.format === 'regex' && !/^Invalid/.test(issue.message) ? issue.message : String(i.format)} for ${where} but received ${received}`;
+    case 'custom': {
+      const v = at(input, issue.path);
+      const shown = Array.isArray(v) && v.every((x) => typeof x === 'number') ? `[${v.join(', ')}]` : received;
+      return `${issue.message} for ${where} but received ${shown}`;
+    }
     default:
       return `${issue.message} for ${where} (received ${received})`;
   }

@@ -14,7 +14,7 @@ import { zipSync } from 'fflate';
 import { Table, vectorFromArray, Dictionary, Utf8, Int32 } from 'apache-arrow';
 import { prepareHar, uniqueFeatureNames } from '../lib/data/har.js';
 import { prepareIsolet, prepareCoil20, prepareMnistLike } from '../lib/data/paper.js';
-import { prepareTable } from '../lib/select/arrow.js';
+import { prepareTable } from '../lib/data/table.js';
 import { prepareMice, imputeByClass, readMiceXls, readMiceCsv } from '../lib/data/mice.js';
 import { uncompressZ } from '../lib/data/unix-compress.js';
 import { download, fetchDataset, sourceUrl } from '../lib/data/fetch.js';

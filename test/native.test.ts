@@ -32,28 +32,39 @@ test('temperature schedule: T_b = T0 (TE/T0)^(b/E), fixed per epoch, TE never re
 });
 
 for (const [perSample, cache] of [[true, false], [false, false], [true, true], [false, true]]) {
-  test(`fused selection kernel matches the materialised reference (${perSample ? 'per-sample' : 'per-batch'} noise${cache ? ', weights cached' : ''})`, () => {
+  test(`fused selection kernel matches the materialised reference (${perSample ? 'per-sample' : 'per-batch'} noise${cache ? ', weights cached' : ''})`, async () => {
     const addon = loadNative();
     for (const [T, d] of [[1.0, 50], [0.05, 200], [8.0, 33]] as const) {
-      const r = addon.selectionCheck({ replicas: 2, batch: 6, k: 4, d, temperature: T, seed: 9, perSample, cache });
-      let worstU = 0;
+      const r = await addon.selectionCheck({ replicas: 2, batch: 6, k: 4, d, temperature: T, seed: 9, perSample, cache });
+      // U[r,b,k] = <M, x_b> is a sum of terms of both signs: where it nearly cancels, an
+      // element-wise relative error measures the cancellation, not the kernel (a float32 sum of
+      // D terms of size ~1 is exact to ~1e-7 absolute). So: norm-wise, as for the gradient.
+      const rel = (a: Float64Array, b: Float64Array) => {
+        let e = 0,
+          n = 0;
+        for (let i = 0; i < a.length; i++) {
+          e += (a[i] - b[i]) ** 2;
+          n += b[i] ** 2;
+        }
+        return Math.sqrt(e / n);
+      };
+      let worstAbsU = 0,
+        scaleU = 0;
       for (let i = 0; i < r.fusedU.length; i++) {
-        worstU = Math.max(worstU, Math.abs(r.fusedU[i] - r.referenceU[i]) / Math.max(1e-3, Math.abs(r.referenceU[i])));
+        worstAbsU = Math.max(worstAbsU, Math.abs(r.fusedU[i] - r.referenceU[i]));
+        scaleU = Math.max(scaleU, Math.abs(r.referenceU[i]));
       }
-      let num = 0,
-        den = 0;
-      for (let i = 0; i < r.fusedGrad.length; i++) {
-        num += (r.fusedGrad[i] - r.referenceGrad[i]) ** 2;
-        den += r.referenceGrad[i] ** 2;
-      }
-      assert.ok(worstU <= 1e-5, `forward relative error ${worstU} at T=${T}`);
-      assert.ok(Math.sqrt(num / den) <= 1e-5, `backward relative error ${Math.sqrt(num / den)} at T=${T}`);
+      const uError = rel(r.fusedU, r.referenceU);
+      assert.ok(uError <= 1e-5, `forward relative error ${uError} at T=${T}`);
+      assert.ok(worstAbsU <= 1e-5 * scaleU, `forward worst element error ${worstAbsU} (scale ${scaleU}) at T=${T}`);
+      const gradError = rel(r.fusedGrad, r.referenceGrad);
+      assert.ok(gradError <= 1e-5, `backward relative error ${gradError} at T=${T}`);
     }
   });
 }
 
-test('the counter-based noise is standard Gumbel (mean 0.5772, variance pi^2/6)', () => {
-  const r = loadNative().selectionCheck({ replicas: 1, batch: 50, k: 10, d: 200, temperature: 1, seed: 3, perSample: true });
+test('the counter-based noise is standard Gumbel (mean 0.5772, variance pi^2/6)', async () => {
+  const r = await loadNative().selectionCheck({ replicas: 1, batch: 50, k: 10, d: 200, temperature: 1, seed: 3, perSample: true });
   const g = r.noiseSample;
   const n = g.length;
   const mean = g.reduce((a, b) => a + b, 0) / n;

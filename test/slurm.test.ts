@@ -15,7 +15,7 @@ import { readPlan, taskDir, arraySpec, sbatchScript, planTasks } from '../lib/sl
 import { taskProgress } from '../lib/slurm/collect.js';
 import { readAttempts } from '../lib/slurm/task.js';
 import { expandArrayIds } from '../lib/slurm/commands.js';
-import type { Summary } from '../lib/experiment/run.js';
+import type { Summary } from '../lib/experiment/summary.js';
 
 const ipcae = path.resolve('dist/lib/cli/ipcae.js');
 const ipcaeRun = path.resolve('dist/lib/cli/run.js');

@@ -7,7 +7,7 @@ import { main as runMain } from './run.js';
 import { slurmMain } from './slurm.js';
 import { compareRuns, readRun } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
-import { readTable } from '../select/arrow.js';
+import { readTable } from '../data/table.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
 
 /** Turns a thrown error into a message and an exit status (2 for usage errors). */

@@ -4,8 +4,10 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { runExperiment, formatValue, type Summary } from '../experiment/run.js';
-import { METHODS, PAPER_SEEDS } from '../experiment/methods.js';
+import { runExperiment } from '../experiment/run.js';
+import { formatValue, type Summary } from '../experiment/summary.js';
+import { METHODS } from '../train/methods.js';
+import { parseSeedList } from '../train/seeds.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { isArrowFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
@@ -23,12 +25,11 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 function parseSeeds(v: string): number[] {
-  if (v === 'paper') return PAPER_SEEDS;
-  const s = v.split(',').map((x) => Number(x.trim()));
-  if (s.length === 0 || s.some((x) => !Number.isInteger(x) || x < 0))
-    throw new InvalidArgumentError(`Expected a comma-separated list of non-negative integers or 'paper' for --seeds but received '${v}'`);
-  if (new Set(s).size !== s.length) throw new InvalidArgumentError(`Expected distinct seeds for --seeds but received '${v}'`);
-  return s;
+  try {
+    return parseSeedList(v, '--seeds');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 function parseList(name: string, allowed: readonly string[]) {
   return (v: string) => {
@@ -44,10 +45,6 @@ function parseHidden(v: string): number[] {
   if (h.some((x) => !Number.isInteger(x) || x < 1)) throw new InvalidArgumentError(`Expected positive integers for --hidden but received '${v}'`);
   return h;
 }
-
-export { dataDir };
-
-export { loadArrowDataset, loadDataset, isArrowFile, type TableOptions } from '../data/load.js';
 
 function progressLine(tty: boolean) {
   let last = '';

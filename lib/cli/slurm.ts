@@ -7,7 +7,7 @@ import { addExperimentOptions, resolveRuns } from './run.js';
 import { dataDir } from '../data/registry.js';
 import { isArrowFile } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
-import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import {
   arraySpec,
   checkTime,

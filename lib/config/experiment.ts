@@ -7,35 +7,34 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { IpcaeError } from '../errors.js';
 import { formatIssue } from '../validate.js';
-import { METHODS } from '../experiment/methods.js';
+import { METHODS } from '../train/methods.js';
+import { trainerOptionsSchema } from '../train/options.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded'] as const;
 
-const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+// Fields shared with the trainer come from its schema: one definition of each limit and default.
+const t = trainerOptionsSchema.shape;
 
 export const experimentSchema = z
   .object({
     dataset: z.string().min(1),
     task: z.enum(['classification', 'reconstruction']),
     method: z.enum(METHODS).default('ip-cae'),
-    k: z.number().int().min(1),
-    batchSize: z.number().int().min(1),
+    k: t.k,
+    batchSize: t.batchSize.unwrap(),
     epochs: z.number().int().min(1).default(200),
-    lr: z.number().positive().default(1e-3),
+    lr: t.lr,
     temperature: z.object({ start: z.number().positive(), end: z.number().positive() }).strict().default({ start: 10, end: 0.01 }),
-    decoder: z
-      .object({ hidden: z.array(z.number().int().min(1)).default([200]), dropout: z.number().min(0).max(0.999).default(0) })
-      .strict()
-      .default({ hidden: [200], dropout: 0 }),
-    gjsdLambda: z.number().min(0).default(0.05),
-    noise: z.enum(['per-sample', 'per-batch']).default('per-sample'),
-    shuffle: z.boolean().default(false),
-    seeds: z.array(seed).min(1).default([11]),
-    device: z.string().regex(/^(cpu|auto|cuda|cuda:\d+)$/).default('cpu'),
-    threads: z.number().int().min(0).default(0),
+    decoder: z.object({ hidden: t.hidden, dropout: t.dropout }).strict().default({ hidden: [200], dropout: 0 }),
+    gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
+    noise: t.noise,
+    shuffle: t.shuffle,
+    seeds: t.seeds,
+    device: t.device,
+    threads: t.threads,
     checkpointEvery: z.number().int().min(1).default(10),
     /** Embedding size P of the IP selector; 0 = D (the paper's). */
-    p: z.number().int().min(0).default(0),
+    p: t.embeddingDim,
   })
   .strict();
 
@@ -56,8 +55,6 @@ function validate(input: unknown, where: string): ExperimentConfig {
     const lines = r.error.issues.map((i) => formatIssue(i, input));
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `${where}: ${lines.join('; ')}`);
   }
-  if (new Set(r.data.seeds).size !== r.data.seeds.length)
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `${where}: Expected distinct seeds for seeds but received [${r.data.seeds.join(', ')}]`);
   return r.data;
 }
 

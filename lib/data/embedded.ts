@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { torchRandperm } from './random.js';
-import { sha256File, type PreparedDataset } from './mice.js';
+import type { PreparedDataset } from './dataset.js';
+import { sha256File } from '../files/hash.js';
 
 export function prepareEmbeddedMnist(): PreparedDataset {
   const require = createRequire(import.meta.url);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unzipSync } from 'fflate';
 import { IpcaeError } from '../errors.js';
-import { writeAtomic } from '../experiment/files.js';
+import { writeAtomic } from '../files/atomic.js';
 
 export interface RemoteFile {
   url: string;

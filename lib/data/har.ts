@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { torchRandperm } from './random.js';
-import { sha256File, type PreparedDataset } from './mice.js';
+import type { PreparedDataset } from './dataset.js';
+import { sha256File } from '../files/hash.js';
 
 /** The folder holding features.txt, train/ and test/: <dir>/har/UCI HAR Dataset, <dir>/UCI HAR Dataset, <dir>/har or <dir>. */
 export function findHarRoot(dir: string): string {

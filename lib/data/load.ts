@@ -1,7 +1,8 @@
 // Loads a dataset for a run: a named paper dataset (through its Arrow cache) or a user's Arrow IPC file.
 import path from 'node:path';
-import { sha256File, type PreparedDataset } from './mice.js';
-import { prepareTable, readTable } from '../select/arrow.js';
+import type { PreparedDataset } from './dataset.js';
+import { sha256File } from '../files/hash.js';
+import { prepareTable, readTable } from './table.js';
 import { loadNamedDataset } from './registry.js';
 import { IpcaeError } from '../errors.js';
 

@@ -1,11 +1,12 @@
 // Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { trainTestSplit } from './random.js';
 import { readRawFile } from './raw.js';
+import type { PreparedDataset } from './dataset.js';
+import { sha256File } from '../files/hash.js';
 import type * as XLSXModule from '@e965/xlsx';
 
 // SheetJS is large: only the .xls reader loads it, not every CLI start.
@@ -19,24 +20,6 @@ export function findMiceFile(dir: string): string | undefined {
   for (const d of [dir, path.join(dir, 'mice'), path.join(dir, 'mice-protein')])
     for (const f of MICE_FILES) if (existsSync(path.join(d, f))) return path.join(d, f);
   return undefined;
-}
-
-export interface PreparedDataset {
-  name: string;
-  featureNames: string[];
-  classNames: string[];
-  inputDim: number;
-  classes: number;
-  train: { x: Float32Array; y: Int32Array };
-  val: { x: Float32Array; y: Int32Array };
-  test: { x: Float32Array; y: Int32Array };
-  indices: { train: number[]; val: number[]; test: number[] };
-  /** The raw files read, with their SHA-256 (recorded in run manifests). */
-  sources: { file: string; sha256: string }[];
-}
-
-export function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 type Cell = string | number | null | undefined;

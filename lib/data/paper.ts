@@ -7,7 +7,8 @@ import { IpcaeError } from '../errors.js';
 import { readIdx } from './idx.js';
 import { readMat } from './mat.js';
 import { torchRandperm } from './random.js';
-import { sha256File, type PreparedDataset } from './mice.js';
+import type { PreparedDataset } from './dataset.js';
+import { sha256File } from '../files/hash.js';
 
 /** Where Debian's dataset-* packages put their files (dataset-fashion-mnist: <here>/fashion-mnist/*.gz). */
 export const systemDatasets = () => process.env.IPCAE_SYSTEM_DATASETS ?? '/usr/share/datasets';

@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
-import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
+import { sha256File } from '../files/hash.js';
+import type { PreparedDataset } from './dataset.js';
 import { prepareEmbeddedMnist } from './embedded.js';
-import { prepareMice, findMiceFile, sha256File, type PreparedDataset } from './mice.js';
+import { prepareMice, findMiceFile } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findIsoletFiles, findFile } from './paper.js';
 

@@ -3,68 +3,15 @@
 // state.bin (checkpoint), summary.json and summary.md. Re-running into the same directory resumes.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
 import { Trainer, capabilities, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
-import { methodOptions } from './methods.js';
+import { methodOptions } from '../train/methods.js';
 import type { ExperimentConfig } from '../config/experiment.js';
-import { writeAtomic, writeJsonAtomic } from './files.js';
-import type { PreparedDataset } from '../data/mice.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
+import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
-
-export type { ExperimentConfig } from '../config/experiment.js';
-
-export interface SeedSummary {
-  seed: number;
-  bestEpoch: number;
-  testLoss: number;
-  testMetric: number;
-  uniquePct: number;
-  selected: number[];
-  selectedNames: string[];
-  /** Selector nodes that picked a feature another node had already picked. */
-  duplicates: number;
-}
-
-export interface Summary {
-  dataset: string;
-  task: string;
-  method: string;
-  metric: 'accuracy' | 'reconstructionError';
-  seeds: SeedSummary[];
-  mean: number;
-  std: number;
-  meanUniquePct: number;
-  secondsTotal: number;
-  stability: { featureCounts: Record<string, number>; meanPairwiseJaccard: number; consensus: string[] };
-}
-
-export function meanStd(v: number[]): { mean: number; std: number } {
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std };
-}
-
-export function stability(selections: number[][], names: string[], k: number) {
-  const counts = new Map<number, number>();
-  for (const s of selections) for (const f of new Set(s)) counts.set(f, (counts.get(f) ?? 0) + 1);
-  let jac = 0,
-    pairs = 0;
-  for (let i = 0; i < selections.length; i++)
-    for (let j = i + 1; j < selections.length; j++) {
-      const a = new Set(selections[i]),
-        b = new Set(selections[j]);
-      const inter = [...a].filter((x) => b.has(x)).length;
-      jac += inter / (a.size + b.size - inter);
-      pairs++;
-    }
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  return {
-    featureCounts: Object.fromEntries(ranked.map(([f, c]) => [names[f] ?? String(f), c])),
-    meanPairwiseJaccard: pairs ? jac / pairs : 1,
-    consensus: ranked.slice(0, k).map(([f]) => names[f] ?? String(f)),
-  };
-}
+import { metricsToIPC, readMetrics } from './metrics-file.js';
+import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
@@ -192,21 +139,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
         tensors: index,
       });
     }
-    const metric = cfg.task === 'classification' ? 'accuracy' : 'reconstructionError';
-    const scale = cfg.task === 'classification' ? 100 : 1;
-    const ms = meanStd(seeds.map((s) => s.testMetric * scale));
-    const summary: Summary = {
-      dataset: cfg.dataset,
-      task: cfg.task,
-      method: cfg.method,
-      metric,
-      seeds,
-      mean: ms.mean,
-      std: ms.std,
-      meanUniquePct: meanStd(seeds.map((s) => s.uniquePct)).mean,
-      secondsTotal: (Date.now() - t0) / 1000,
-      stability: stability(seeds.map((s) => s.selected), data.featureNames, cfg.k),
-    };
+    const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
     writeJsonAtomic(summaryFile, summary);
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
     writeJsonAtomic(path.join(outDir, 'manifest.json'), { ...manifest, finished: new Date().toISOString() });
@@ -214,71 +147,4 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   } finally {
     trainer.dispose();
   }
-}
-
-export function formatValue(s: Summary): string {
-  return s.metric === 'accuracy' ? `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}` : `${s.mean.toExponential(2)} ± ${s.std.toExponential(2)}`;
-}
-
-export function summaryMarkdown(s: Summary): string {
-  const lines = [
-    `# ${s.dataset} · ${s.task} · ${s.method}`,
-    '',
-    `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : 'test reconstruction error'} | unique % | seeds |`,
-    '|---|---|---|---|',
-    `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,
-    '',
-    'mean ± sample standard deviation over seeds; test with the best-validation parameters of each seed.',
-    '',
-    '| seed | best epoch | test metric | unique % | duplicates |',
-    '|---|---|---|---|---|',
-    ...s.seeds.map(
-      (x) =>
-        `| ${x.seed} | ${x.bestEpoch} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} | ${x.duplicates} |`,
-    ),
-    '',
-    `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,
-    '',
-  ];
-  return lines.join('\n');
-}
-
-function metricsToIPC(history: EpochMetrics[]): Uint8Array {
-  const rows = history.flatMap((h) => h.replicas.map((r) => ({ ...r, epoch: h.epoch, temperature: h.temperature, seconds: h.seconds })));
-  const col = (f: (r: (typeof rows)[number]) => number) => Float64Array.from(rows.map(f));
-  const table = tableFromArrays({
-    seed: Int32Array.from(rows.map((r) => r.seed)),
-    epoch: Int32Array.from(rows.map((r) => r.epoch)),
-    temperature: col((r) => r.temperature),
-    seconds: col((r) => r.seconds),
-    trainLoss: col((r) => r.trainLoss),
-    valLoss: col((r) => r.valLoss),
-    valMetric: col((r) => r.valMetric),
-    uniquePct: col((r) => r.uniquePct),
-    gjsd: col((r) => r.gjsd),
-    meanMaxProb: col((r) => r.meanMaxProb),
-    improved: Uint8Array.from(rows.map((r) => (r.improved ? 1 : 0))),
-  });
-  return tableToIPC(table, 'file');
-}
-
-export function readMetrics(bytes: Uint8Array): EpochMetrics[] {
-  const t = tableFromIPC(bytes);
-  const byEpoch = new Map<number, EpochMetrics>();
-  for (const row of t) {
-    const r = row.toJSON() as Record<string, number>;
-    let h = byEpoch.get(r.epoch);
-    if (!h) byEpoch.set(r.epoch, (h = { epoch: r.epoch, temperature: r.temperature, seconds: r.seconds, replicas: [] }));
-    h.replicas.push({
-      seed: r.seed,
-      trainLoss: r.trainLoss,
-      valLoss: r.valLoss,
-      valMetric: r.valMetric,
-      uniquePct: r.uniquePct,
-      gjsd: r.gjsd,
-      meanMaxProb: r.meanMaxProb,
-      improved: r.improved === 1,
-    });
-  }
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }

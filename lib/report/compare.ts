@@ -2,7 +2,8 @@
 // reading run directories back.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatValue, readMetrics, type Summary } from '../experiment/run.js';
+import { readMetrics } from '../experiment/metrics-file.js';
+import { formatValue, type Summary } from '../experiment/summary.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { IpcaeError } from '../errors.js';
 

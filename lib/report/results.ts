@@ -1,5 +1,5 @@
 // docs/results.md-style rows: ours beside the paper's, the gap in units of the paper's std.
-import type { Summary } from '../experiment/run.js';
+import type { Summary } from '../experiment/summary.js';
 import { paperValue } from './paper.js';
 
 export function resultRows(summaries: Summary[], machine: string): string {

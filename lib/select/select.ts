@@ -3,11 +3,14 @@
 import { readFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { Trainer, type EpochMetrics } from '../train/trainer.js';
-import { methodOptions, PAPER_SEEDS, type Method } from '../experiment/methods.js';
-import { meanStd, stability } from '../experiment/run.js';
-import { writeJsonAtomic } from '../experiment/files.js';
+import { trainerOptionsSchema } from '../train/options.js';
+import { DEFAULT_SCHEDULE } from '../train/schedule.js';
+import { methodOptions, type Method } from '../train/methods.js';
+import { PAPER_SEEDS } from '../train/seeds.js';
+import { meanStd, stability, type Stability } from '../stats/stats.js';
+import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError } from '../errors.js';
-import { prepareTable, readTable, type TablePrepOptions, type Task } from './arrow.js';
+import { prepareTable, readTable, type TablePrepOptions, type Task } from '../data/table.js';
 
 export interface SelectOptions extends TablePrepOptions {
   /** Number of features to select. */
@@ -45,7 +48,7 @@ export interface FeatureSelectionData {
   classes?: string[];
   metric: { name: string; mean: number; std: number };
   perSeed: SeedSelection[];
-  stability: { featureCounts: Record<string, number>; meanPairwiseJaccard: number; consensus: string[] };
+  stability: Stability;
   scaling: { kind: string; offset: number[]; scale: number[] };
 }
 
@@ -106,6 +109,8 @@ export async function selectFeatures(input: Table | string, o: SelectOptions): P
   const D = prep.featureNames.length;
   if (o.k > D) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected k <= the number of feature columns (${D}) but received ${o.k}`);
   const method = o.method ?? 'ip-cae';
+  // Unset options take the trainer's defaults (lib/train/options.ts), except where the pipeline
+  // API differs on purpose: the batch never exceeds the training rows, seeds default to the first paper seed.
   const seeds = o.seeds ?? [PAPER_SEEDS[0]];
   const nTrain = prep.splits.train.rows.length;
   const trainer = new Trainer({
@@ -114,16 +119,16 @@ export async function selectFeatures(input: Table | string, o: SelectOptions): P
     inputDim: D,
     k: o.k,
     outputDim: prep.task === 'classification' ? prep.classes!.length : prep.targetWidth,
-    hidden: o.hidden ?? [200],
-    batchSize: Math.min(o.batchSize ?? 128, nTrain),
-    lr: o.lr ?? 1e-3,
+    hidden: o.hidden,
+    batchSize: Math.min(o.batchSize ?? trainerOptionsSchema.shape.batchSize.parse(undefined), nTrain),
+    lr: o.lr,
     seeds,
-    device: o.device ?? 'cpu',
-    threads: o.threads ?? 0,
+    device: o.device,
+    threads: o.threads,
   });
   try {
     await trainer.setData(prep.splits);
-    const r = await trainer.fit({ epochs: o.epochs ?? 200, onEpoch: o.onEpoch, signal: o.signal });
+    const r = await trainer.fit({ epochs: o.epochs ?? DEFAULT_SCHEDULE.epochs, onEpoch: o.onEpoch, signal: o.signal });
     const perSeed: SeedSelection[] = r.replicas.map((rep) => ({
       seed: rep.seed,
       features: rep.selected.map((i) => prep.featureNames[i]),

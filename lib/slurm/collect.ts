@@ -4,8 +4,9 @@
 // names the tasks that are missing or failed.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { meanStd, readMetrics, stability, summaryMarkdown, type SeedSummary, type Summary } from '../experiment/run.js';
-import { writeAtomic, writeJsonAtomic } from '../experiment/files.js';
+import { readMetrics } from '../experiment/metrics-file.js';
+import { summarize, summaryMarkdown, type SeedSummary, type Summary } from '../experiment/summary.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { compareRuns, readRun, type RunRecord } from '../report/compare.js';
 import { readPlan, taskDir, type SlurmTask } from './plan.js';
 import { errorFile, readAttempts } from './task.js';
@@ -57,23 +58,10 @@ export function mergeSummaries(parts: Summary[], seedOrder: number[], k: number)
   const bySeed = new Map<number, SeedSummary>();
   for (const p of parts) for (const s of p.seeds) if (!bySeed.has(s.seed)) bySeed.set(s.seed, s);
   const seeds = [...bySeed.values()].sort((a, b) => seedOrder.indexOf(a.seed) - seedOrder.indexOf(b.seed));
-  const first = parts[0];
-  const scale = first.metric === 'accuracy' ? 100 : 1;
-  const ms = meanStd(seeds.map((s) => s.testMetric * scale));
   const names: string[] = [];
   for (const s of seeds) s.selected.forEach((f, i) => (names[f] = s.selectedNames[i]));
-  return {
-    dataset: first.dataset,
-    task: first.task,
-    method: first.method,
-    metric: first.metric,
-    seeds,
-    mean: ms.mean,
-    std: ms.std,
-    meanUniquePct: meanStd(seeds.map((s) => s.uniquePct)).mean,
-    secondsTotal: parts.reduce((a, p) => a + p.secondsTotal, 0),
-    stability: stability(seeds.map((s) => s.selected), names, k),
-  };
+  const secondsTotal = parts.reduce((a, p) => a + p.secondsTotal, 0);
+  return summarize({ ...parts[0], k, secondsTotal }, seeds, names);
 }
 
 export interface CollectResult {

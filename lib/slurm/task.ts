@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runExperiment } from '../experiment/run.js';
-import { writeJsonAtomic } from '../experiment/files.js';
+import { writeJsonAtomic } from '../files/atomic.js';
 import { loadDataset } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
 import { readPlan, taskDir, type SlurmPlan, type SlurmTask } from './plan.js';

@@ -1,7 +1,11 @@
-// Options of one trainer (one replica group): the native surface, validated and defaulted in JS.
+// Options of one trainer (one replica group): the one definition of the native surface. The
+// schema validates and fills defaults; the TS types are inferred from it; the addon accepts exactly
+// these keys (a test compares them); experiment configs reuse its fields. The core keeps only the
+// checks JS cannot make.
 import { z } from 'zod';
 import { parseOrThrow } from '../validate.js';
 import { IpcaeError } from '../errors.js';
+import { seedListSchema } from './seeds.js';
 
 const int = () => z.number().int();
 const nonNegInt = () => z.number().int().min(0);
@@ -15,7 +19,8 @@ export const trainerOptionsSchema = z
     ipBias: z.boolean().default(true),
     noise: z.enum(['per-sample', 'per-batch']).default('per-sample'),
     hidden: z.array(int().min(1)).default([200]),
-    dropout: z.number().min(0).max(0.999999).default(0),
+    /** Dropout after each hidden layer, in [0, 1). */
+    dropout: z.number().min(0).lt(1).default(0),
     task: z.enum(['classification', 'reconstruction', 'regression']).default('classification'),
     inputDim: int().min(1),
     k: int().min(1),
@@ -29,7 +34,7 @@ export const trainerOptionsSchema = z
     batchSize: int().min(1).default(128),
     shuffle: z.boolean().default(false),
     shuffleSeed: nonNegInt().max(Number.MAX_SAFE_INTEGER).optional(),
-    seeds: z.array(nonNegInt().max(Number.MAX_SAFE_INTEGER)).min(1).default([11]),
+    seeds: seedListSchema.default([11]),
     device: z
       .string()
       .regex(/^(cpu|auto|cuda|cuda:\d+)$/, { message: "'cpu', 'cuda', 'cuda:N' or 'auto'" })
@@ -42,6 +47,9 @@ export const trainerOptionsSchema = z
     selectionCacheMB: z.number().min(0).default(8),
   })
   .strict();
+
+/** The option keys of the native trainer, in schema order. */
+export const TRAINER_OPTION_KEYS = Object.keys(trainerOptionsSchema.shape) as (keyof typeof trainerOptionsSchema.shape)[];
 
 export type TrainerOptionsInput = z.input<typeof trainerOptionsSchema>;
 export type TrainerOptions = z.output<typeof trainerOptionsSchema> & { shuffleSeed: number };
@@ -58,7 +66,6 @@ export function resolveTrainerOptions(input: unknown, prefix = 'options'): Train
     throw bad(
       `Expected embeddingDim = inputDim (${o.inputDim}) for ipWeights '${o.ipWeights}' but received ${o.embeddingDim}`,
     );
-  if (new Set(o.seeds).size !== o.seeds.length) throw bad(`Expected distinct seeds for ${prefix}.seeds but received [${o.seeds.join(', ')}]`);
   // Shuffling order is shared by the group (one data order): by default it follows the first seed.
   return { ...o, shuffleSeed: o.shuffleSeed ?? o.seeds[0] };
 }

@@ -7,7 +7,7 @@ import {
   type NativeEpochReport,
   type NativeReplicaEpoch,
 } from '../../bindings/index.js';
-import { IpcaeError, invalidArgument, native } from '../errors.js';
+import { IpcaeError, fromNative, invalidArgument, native } from '../errors.js';
 import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from './options.js';
 import { temperatures, type TemperatureSchedule, DEFAULT_SCHEDULE } from './schedule.js';
 
@@ -69,8 +69,7 @@ export class Trainer {
     try {
       this.handle = new addon.Trainer(this.options);
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e), { cause: e });
+      throw fromNative(e, new Error());
     }
   }
 
@@ -245,8 +244,7 @@ export class Trainer {
     try {
       n.setParameters(values);
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e));
+      throw fromNative(e, new Error());
     }
   }
   parameterLayout() {
@@ -259,8 +257,7 @@ export class Trainer {
     try {
       this.handle.dispose();
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      throw new IpcaeError((err.code as IpcaeError['code']) ?? 'ERR_INTERNAL', err.message ?? String(e));
+      throw fromNative(e, new Error());
     }
     this.handle = undefined;
   }

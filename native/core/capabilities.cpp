@@ -6,7 +6,9 @@
 #include <sstream>
 #include <thread>
 
-#include "trainer.h"
+#include "capabilities.h"
+
+#include <torch/cuda.h>
 
 namespace ipcae {
 

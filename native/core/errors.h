@@ -22,3 +22,12 @@ class Error : public std::runtime_error {
   do {                                        \
     if (!(cond)) throw ::ipcae::Error(code, msg); \
   } while (0)
+
+namespace ipcae {
+
+// An invalid argument: the message says what was expected and what was received.
+inline void require(bool cond, const std::string& message) {
+  if (!cond) throw Error("ERR_INVALID_ARGUMENT", message);
+}
+
+}  // namespace ipcae

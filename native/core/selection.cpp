@@ -11,25 +11,6 @@
 
 namespace ipcae {
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-namespace {
-thread_local int tlsKernelThreads = 1;
-}
-int kernel_threads() { return tlsKernelThreads; }
-void set_kernel_threads(int n) { tlsKernelThreads = std::max(1, n); }
-
-NoiseKey make_key(uint64_t seed, Stream stream, uint64_t counter) {
-  const uint64_t z =
-      splitmix64(splitmix64(seed) ^ (static_cast<uint64_t>(stream) << 56) ^ counter);
-  return NoiseKey{static_cast<uint32_t>(z), static_cast<uint32_t>(z >> 32)};
-}
-
 namespace {
 
 #define IPCAE_INLINE inline __attribute__((always_inline))
@@ -84,8 +65,6 @@ struct Math<double> {
   static IPCAE_INLINE double log(double x) { return std::log(x); }
   static IPCAE_INLINE double exp_nonpos(double x) { return std::exp(x); }
 };
-
-constexpr float kUniformScale = 1.0f / 8388608.0f;  // 2^-23
 
 template <typename T>
 IPCAE_INLINE T gumbel_from_hash(uint32_t h) {
@@ -269,34 +248,6 @@ void check_shapes(const torch::Tensor& L, const torch::Tensor& x, size_t nkeys) 
 
 }  // namespace
 
-torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int64_t K, int64_t D,
-                           torch::Dtype dtype, const torch::Device& device) {
-  const int64_t R = static_cast<int64_t>(keys.size());
-  const int64_t n = rows * K * D;
-  const int64_t mask = 0xffffffffLL;
-  auto i64 = torch::TensorOptions().dtype(torch::kLong).device(device);
-  std::vector<int64_t> k0(R), k1(R);
-  for (int64_t r = 0; r < R; ++r) {
-    k0[r] = keys[r].k0;
-    k1[r] = keys[r].k1;
-  }
-  auto kt0 = torch::tensor(k0, torch::kLong).to(device).view({R, 1});
-  auto kt1 = torch::tensor(k1, torch::kLong).to(device).view({R, 1});
-  auto lowbias = [&](torch::Tensor v) {
-    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 16));
-    v = torch::bitwise_and(v * static_cast<int64_t>(0x7feb352dLL), mask);
-    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 15));
-    v = torch::bitwise_and(v * static_cast<int64_t>(0x846ca68bLL), mask);
-    v = torch::bitwise_xor(v, torch::bitwise_right_shift(v, 16));
-    return v;
-  };
-  auto c = torch::arange(n, i64).view({1, n}).expand({R, n});
-  auto h = lowbias(torch::bitwise_xor(c, kt0));
-  h = lowbias(torch::bitwise_and(h + kt1, mask));
-  auto u = (torch::bitwise_right_shift(h, 9).to(dtype) + 0.5) * static_cast<double>(kUniformScale);
-  return (-torch::log(-torch::log(u))).view({R, rows, K, D});
-}
-
 int64_t selection_cache_bytes(int64_t R, int64_t B, int64_t K, int64_t D, int64_t elementSize) {
   return R * B * K * padded(D) * elementSize;
 }
@@ -339,28 +290,6 @@ void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const to
                               dL.data_ptr<scalar_t>(), R, B, K, D,
                               static_cast<scalar_t>(temperature), keys, with_noise);
   });
-}
-
-namespace {
-torch::Tensor relaxed_weights(const torch::Tensor& L, const torch::Tensor& noise, double t) {
-  // L [R,K,D] + noise [R,rows,K,D] -> M [R,rows,K,D]
-  auto z = noise.defined() ? (L.unsqueeze(1) + noise) : L.unsqueeze(1);
-  return torch::softmax(z / t, -1);
-}
-}  // namespace
-
-torch::Tensor selection_forward_reference(const torch::Tensor& L, const torch::Tensor& x,
-                                          double temperature, const torch::Tensor& noise) {
-  auto M = relaxed_weights(L, noise, temperature);              // [R,B|1,K,D]
-  return torch::matmul(M, x.unsqueeze(0).unsqueeze(-1)).squeeze(-1);  // [R,B,K]
-}
-
-torch::Tensor selection_backward_reference(const torch::Tensor& L, const torch::Tensor& x,
-                                           const torch::Tensor& U, const torch::Tensor& dU,
-                                           double temperature, const torch::Tensor& noise) {
-  auto M = relaxed_weights(L, noise, temperature);                     // [R,B,K,D]
-  auto centred = x.unsqueeze(0).unsqueeze(2) - U.unsqueeze(-1);        // [R,B,K,D]
-  return (M * centred * dU.unsqueeze(-1)).sum(1) / temperature;        // [R,K,D]
 }
 
 }  // namespace ipcae

@@ -1,50 +1,32 @@
 // IP-CAE / CAE trainer for a group of R replicas (R seeds) trained at once, in pure LibTorch.
 //
-// Parameters of all replicas are stacked on a leading axis and live in one flat buffer (so Adam is
-// one pass and a checkpoint is one copy); gradients are written by a hand-written backward pass into
-// a flat gradient buffer with out= ops, which keeps the per-step op count (and so the overhead on
-// small problems) low. The relaxed selection is the fused kernel of selection.h.
+// The model is a selector (selector.h: CAE or IP) feeding the relaxed selection (selection.h, the
+// fused kernel) into a decoder (decoder.h). Parameters of all replicas are stacked on a leading
+// axis in one flat buffer (layout.h), so Adam (optimizer.h) is one pass and a checkpoint one copy;
+// gradients are written by a hand-written backward pass with out= ops, which keeps the per-step op
+// count (and so the overhead on small problems) low.
+//   trainer.cpp   construction, the training step and the epoch loop
+//   data.cpp      the splits: checks, device placement
+//   evaluate.cpp  evaluation and the hard selection
+//   state.cpp     checkpoints and the best-validation parameters
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>  // NoGradGuard
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "decoder.h"
 #include "errors.h"
-#include "selection.h"
+#include "layout.h"
+#include "options.h"
+#include "selector.h"
 
 namespace ipcae {
-
-struct TrainerOptions {
-  std::string selector = "ip";        // cae | ip
-  std::string ipWeights = "shared";   // shared | diag | scalar
-  int64_t embeddingDim = 0;           // P; 0 means P = D
-  bool ipBias = true;
-  std::string noise = "per-sample";   // per-sample | per-batch
-  std::vector<int64_t> hidden = {200};
-  double dropout = 0.0;
-  std::string task = "classification";  // classification | reconstruction | regression
-  int64_t inputDim = 0;               // D
-  int64_t k = 0;                      // K
-  int64_t outputDim = 0;              // C (classification) or target width (regression)
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  double gjsdLambda = 0.0;
-  int64_t batchSize = 128;
-  bool shuffle = false;
-  uint64_t shuffleSeed = 0;
-  std::vector<uint64_t> seeds;
-  std::string device = "cpu";         // cpu | cuda | cuda:N | auto
-  int threads = 0;                    // 0: all cores
-  std::string dtype = "float32";      // float32 | float64
-  bool fusedSelection = true;         // false: the materialising reference (any device)
-  int64_t evalBatchSize = 2048;
-  // Keep the relaxed selection weights between forward and backward while they fit in this many
-  // MiB (small problems: saves regenerating the noise); 0 = always regenerate.
-  double selectionCacheMB = 8;
-};
 
 // One split; x [N,D] float32 on the CPU; y: int64 [N] (classes), float32 [N,T] (regression) or
 // undefined (reconstruction).
@@ -74,21 +56,6 @@ struct Selection {
   torch::Tensor indices;        // int64 [R,K]
   torch::Tensor probabilities;  // float32 [R,K,D], softmax of the logits
 };
-
-struct Capabilities {
-  std::string torchVersion;
-  bool cudaAvailable = false;
-  int64_t cudaDeviceCount = 0;
-  std::vector<std::string> cudaDevices;
-  std::string blas;          // BLAS named in LibTorch's build configuration
-  std::string blasLibrary;   // the BLAS shared library actually loaded in this process
-  int threads = 0;
-  int hardwareThreads = 0;
-  std::string parallelInfo;
-};
-Capabilities capabilities();
-
-torch::Device parse_device(const std::string& device);
 
 class Trainer {
  public:
@@ -127,52 +94,27 @@ class Trainer {
   void enterThread() const;
 
  private:
-  struct Param {
-    std::string name;
-    std::vector<int64_t> shape;  // per replica
-    int64_t offset = 0;          // into the flat buffer (elements)
-    int64_t numel = 0;           // per replica
-  };
-  struct LayerIdx {
-    int W = -1, b = -1, gamma = -1, beta = -1;
-    int64_t in = 0, out = 0;
-  };
-  struct LayerCache {
-    torch::Tensor in, a, xhat, mean, rstd, y, mask;
-  };
-  using Views = std::vector<torch::Tensor>;
-
-  int addParam(const std::string& name, std::vector<int64_t> shape);
-  void initReplica(int64_t r);
-  Views viewsOf(const torch::Tensor& flat) const;
-
-  torch::Tensor logits(const Views& P) const;
-  void selectorBackward(const Views& P, const torch::Tensor& dL, Views& G) const;
-  // r0: index of the first replica in U and P (for the dropout streams)
-  torch::Tensor decoderForward(const torch::Tensor& U, const Views& P, bool train,
-                               std::vector<LayerCache>* caches, torch::Tensor* lastHidden, int64_t r0 = 0);
-  torch::Tensor decoderBackward(const torch::Tensor& dOut, const Views& P, Views& G,
-                                std::vector<LayerCache>& caches, const torch::Tensor& lastHidden);
-  torch::Tensor gjsdGradient(const torch::Tensor& L) const;
   // Forward + backward of one batch; fills grads_, returns the task loss per replica [R].
   // update: then one Adam step (the training step).
   torch::Tensor forwardBackward(const torch::Tensor& xb, const torch::Tensor& yb,
                                 const torch::Tensor& onehotB, double temperature, bool update = false);
-  // The same for replicas [r0, r0 + P[0].size(0)) only: P and G are those replicas' views.
+  // The same for replicas [r0, r0 + params[0].size(0)) only: params and grads are their views.
   torch::Tensor forwardBackwardRange(const torch::Tensor& xb, const torch::Tensor& yb,
                                      const torch::Tensor& onehotB, double temperature, int64_t r0,
-                                     const Views& P, Views& G, torch::Tensor* selectionCache,
+                                     const Views& params, Views& grads, torch::Tensor* selectionCache,
                                      bool profile);
-  torch::Tensor dropoutMask(int64_t layer, int64_t B, int64_t H, int64_t r0, int64_t n) const;
   void adamStep(int64_t r0, int64_t n);
-  void copyBest(int64_t r);
+  // Records replica r's validation loss; keeps its parameters when they are the best so far.
+  bool trackBest(int64_t r, double valLoss);
+  // The views of the best parameters once any validation improved, else the current ones.
+  const Views& bestOrCurrent(bool best) const;
   std::string fingerprint() const;
   SplitData& split(const std::string& name);
 
   TrainerOptions opt_;
   torch::Device device_{torch::kCPU};
   torch::Dtype dtype_ = torch::kFloat;
-  int64_t R_ = 0, D_ = 0, K_ = 0, P_ = 0, O_ = 0;
+  int64_t R_ = 0, D_ = 0, K_ = 0, O_ = 0;
   int threads_ = 1;
   int opsThreads_ = 1;  // threads for LibTorch's ops (1 on small problems)
   // Small problems: the replicas are split into this many parts and each thread runs the whole
@@ -181,13 +123,12 @@ class Trainer {
   bool perSampleNoise_ = true;
   bool useFused_ = true;
 
-  std::vector<Param> params_;
-  int64_t perReplica_ = 0;
-  int selLogits_ = -1, selPsi_ = -1, selW_ = -1, selB_ = -1;
-  std::vector<LayerIdx> layers_;  // hidden layers then the output layer (gamma/beta = -1)
+  ParameterLayout layout_;
+  std::unique_ptr<Selector> selector_;
+  std::unique_ptr<Decoder> decoder_;
 
   torch::Tensor flat_, grad_, best_, adamM_, adamV_;
-  Views P_views_, G_views_, B_views_;
+  Views params_, grads_, bestParams_;
 
   SplitData train_, val_, test_;
   torch::Tensor trainOnehot_;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { DataType, tableFromIPC, type Table, type Vector } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
-import { torchRandperm } from '../data/random.js';
+import { torchRandperm } from './random.js';
 
 export type Task = 'classification' | 'regression' | 'reconstruction';
 export type Scaling = 'none' | 'minmax' | 'standard';

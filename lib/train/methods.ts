@@ -1,5 +1,5 @@
 // Named method presets (SPEC 1 and 3) and the paper's GJSD λ per dataset and task.
-import type { TrainerOptionsInput } from '../train/options.js';
+import type { TrainerOptionsInput } from './options.js';
 
 export const METHODS = ['cae', 'cae-gjsd', 'ip-cae', 'ip-cae-gjsd', 'ip-diag', 'ip-scalar'] as const;
 export type Method = (typeof METHODS)[number];
@@ -27,5 +27,3 @@ export function methodOptions(method: Method, lambda: number): Partial<TrainerOp
       return { selector: 'ip', ipWeights: 'scalar', gjsdLambda: 0 };
   }
 }
-
-export const PAPER_SEEDS = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010];

@@ -2,7 +2,7 @@
 // On small models each ATen op costs more in dispatch than in arithmetic; one pass per direction.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace ipcae {
 
@@ -14,14 +14,5 @@ void norm_act_forward(const torch::Tensor& a, const torch::Tensor& gamma, const 
 void norm_act_backward(const torch::Tensor& dact, const torch::Tensor& act, const torch::Tensor& xhat,
                        const torch::Tensor& rstd, const torch::Tensor& gamma, double slope, torch::Tensor& da,
                        torch::Tensor& dgamma, torch::Tensor& dbeta);
-
-}  // namespace ipcae
-
-namespace ipcae {
-
-// Fused task losses (CPU): the per-replica mean loss [R] (float64) and dLoss/dOut [R,B,O] in one pass.
-// Cross-entropy with integer labels y [B]; MSE against target [B,O] (shared by the replicas).
-void cross_entropy_fused(const torch::Tensor& out, const torch::Tensor& y, torch::Tensor& loss, torch::Tensor& dOut);
-void mse_fused(const torch::Tensor& out, const torch::Tensor& target, torch::Tensor& loss, torch::Tensor& dOut);
 
 }  // namespace ipcae

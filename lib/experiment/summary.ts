@@ -1,0 +1,78 @@
+// The result of one dataset · task · method over a group of seeds: built in one place, whether
+// the seeds were trained as one replica group (a run) or as Slurm array tasks (merged after).
+import { meanStd, stability, type Stability } from '../stats/stats.js';
+
+export interface SeedSummary {
+  seed: number;
+  bestEpoch: number;
+  testLoss: number;
+  testMetric: number;
+  uniquePct: number;
+  selected: number[];
+  selectedNames: string[];
+  /** Selector nodes that picked a feature another node had already picked. */
+  duplicates: number;
+}
+
+export interface Summary {
+  dataset: string;
+  task: string;
+  method: string;
+  metric: 'accuracy' | 'reconstructionError';
+  seeds: SeedSummary[];
+  mean: number;
+  std: number;
+  meanUniquePct: number;
+  secondsTotal: number;
+  stability: Stability;
+}
+
+/** Mean ± std over the seeds (accuracy in %), mean unique percentage and selection stability. */
+export function summarize(
+  run: { dataset: string; task: string; method: string; k: number; secondsTotal: number },
+  seeds: SeedSummary[],
+  featureNames: string[],
+): Summary {
+  const metric = run.task === 'classification' ? 'accuracy' : 'reconstructionError';
+  const scale = metric === 'accuracy' ? 100 : 1;
+  const ms = meanStd(seeds.map((s) => s.testMetric * scale));
+  return {
+    dataset: run.dataset,
+    task: run.task,
+    method: run.method,
+    metric,
+    seeds,
+    mean: ms.mean,
+    std: ms.std,
+    meanUniquePct: meanStd(seeds.map((s) => s.uniquePct)).mean,
+    secondsTotal: run.secondsTotal,
+    stability: stability(seeds.map((s) => s.selected), featureNames, run.k),
+  };
+}
+
+export function formatValue(s: Summary): string {
+  return s.metric === 'accuracy' ? `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}` : `${s.mean.toExponential(2)} ± ${s.std.toExponential(2)}`;
+}
+
+export function summaryMarkdown(s: Summary): string {
+  const lines = [
+    `# ${s.dataset} · ${s.task} · ${s.method}`,
+    '',
+    `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : 'test reconstruction error'} | unique % | seeds |`,
+    '|---|---|---|---|',
+    `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,
+    '',
+    'mean ± sample standard deviation over seeds; test with the best-validation parameters of each seed.',
+    '',
+    '| seed | best epoch | test metric | unique % | duplicates |',
+    '|---|---|---|---|---|',
+    ...s.seeds.map(
+      (x) =>
+        `| ${x.seed} | ${x.bestEpoch} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} | ${x.duplicates} |`,
+    ),
+    '',
+    `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,
+    '',
+  ];
+  return lines.join('\n');
+}

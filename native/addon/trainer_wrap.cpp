@@ -1,0 +1,191 @@
+#include "trainer_wrap.h"
+
+#include <string>
+#include <vector>
+
+#include "convert.h"
+#include "error_mapping.h"
+#include "job.h"
+
+namespace ipcae_addon {
+
+using ipcae::Trainer;
+
+Napi::Function TrainerWrap::Init(Napi::Env env) {
+  return DefineClass(env, "Trainer",
+                     {
+                         InstanceMethod("setData", &TrainerWrap::SetData),
+                         InstanceMethod("train", &TrainerWrap::Train),
+                         InstanceMethod("cancel", &TrainerWrap::Cancel),
+                         InstanceMethod("evaluate", &TrainerWrap::Evaluate),
+                         InstanceMethod("selection", &TrainerWrap::GetSelection),
+                         InstanceMethod("saveState", &TrainerWrap::SaveState),
+                         InstanceMethod("loadState", &TrainerWrap::LoadState),
+                         InstanceMethod("lossAndGradient", &TrainerWrap::LossAndGradient),
+                         InstanceMethod("getParameters", &TrainerWrap::GetParameters),
+                         InstanceMethod("setParameters", &TrainerWrap::SetParameters),
+                         InstanceMethod("parameterLayout", &TrainerWrap::ParameterLayout),
+                         InstanceMethod("info", &TrainerWrap::Info),
+                         InstanceMethod("dispose", &TrainerWrap::Dispose),
+                     });
+}
+
+TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected an options object");
+  ipcae::TrainerOptions opts = parseOptions(info[0].As<Napi::Object>());
+  guardedOrThrow(env, [&] { trainer_ = std::make_shared<Trainer>(opts); });
+}
+
+std::shared_ptr<Trainer> TrainerWrap::acquire(Napi::Env env) {
+  if (!trainer_) throwError(env, "ERR_DISPOSED", "this trainer was disposed");
+  bool expected = false;
+  if (!busy.compare_exchange_strong(expected, true))
+    throwError(env, "ERR_BUSY", "this trainer is already running a job; await it first");
+  return trainer_;
+}
+
+Trainer& TrainerWrap::idleTrainer(Napi::Env env) {
+  auto t = acquire(env);
+  busy.store(false);
+  return *t;
+}
+
+Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!trainer_) throwError(env, "ERR_DISPOSED", "this trainer was disposed");
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject())
+    throwError(env, "ERR_INVALID_ARGUMENT", "Expected (train, val, test) split objects for setData");
+  const int64_t D = trainer_->options().inputDim;
+  auto train = std::make_shared<ipcae::SplitData>(parseSplit(info[0].As<Napi::Object>(), "train", D));
+  auto val = std::make_shared<ipcae::SplitData>(parseSplit(info[1].As<Napi::Object>(), "val", D));
+  auto test = std::make_shared<ipcae::SplitData>(parseSplit(info[2].As<Napi::Object>(), "test", D));
+  return queueJob(env, this, [train, val, test](Trainer* t) { t->setData(*train, *val, *test); });
+}
+
+Napi::Value TrainerWrap::Train(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected an array of temperatures");
+  auto a = info[0].As<Napi::Array>();
+  std::vector<double> temps;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    auto v = a.Get(i);
+    if (!v.IsNumber()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected numbers in temperatures");
+    temps.push_back(v.As<Napi::Number>().DoubleValue());
+  }
+  Napi::Function cb;
+  if (info.Length() > 1 && info[1].IsFunction()) cb = info[1].As<Napi::Function>();
+  return queueTraining(env, this, std::move(temps), cb);
+}
+
+Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
+  cancel.store(true);
+  return info.Env().Undefined();
+}
+
+Napi::Value TrainerWrap::Evaluate(const Napi::CallbackInfo& info) {
+  const std::string split = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "test";
+  const bool best = info.Length() > 1 && info[1].IsBoolean() ? info[1].As<Napi::Boolean>().Value() : true;
+  auto res = std::make_shared<ipcae::EvalResult>();
+  return queueJob(
+      info.Env(), this, [res, split, best](Trainer* t) { *res = t->evaluate(split, best); },
+      [res](Napi::Env env) { return toJs(env, *res); });
+}
+
+Napi::Value TrainerWrap::GetSelection(const Napi::CallbackInfo& info) {
+  const bool best = info.Length() > 0 && info[0].IsBoolean() ? info[0].As<Napi::Boolean>().Value() : true;
+  auto sel = std::make_shared<ipcae::Selection>();
+  return queueJob(
+      info.Env(), this, [sel, best](Trainer* t) { *sel = t->selection(best); },
+      [sel](Napi::Env env) { return toJs(env, *sel); });
+}
+
+Napi::Value TrainerWrap::SaveState(const Napi::CallbackInfo& info) {
+  auto bytes = std::make_shared<std::string>();
+  return queueJob(
+      info.Env(), this, [bytes](Trainer* t) { *bytes = t->saveState(); },
+      [bytes](Napi::Env env) -> Napi::Value { return Napi::Buffer<char>::Copy(env, bytes->data(), bytes->size()); });
+}
+
+Napi::Value TrainerWrap::LoadState(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected a Buffer for state");
+  auto b = info[0].As<Napi::Buffer<char>>();
+  auto bytes = std::make_shared<std::string>(b.Data(), b.Length());
+  return queueJob(env, this, [bytes](Trainer* t) { t->loadState(*bytes); });
+}
+
+Napi::Value TrainerWrap::LossAndGradient(const Napi::CallbackInfo& info) {
+  const double T = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 1.0;
+  auto out = std::make_shared<std::pair<torch::Tensor, torch::Tensor>>();
+  return queueJob(
+      info.Env(), this, [out, T](Trainer* t) { *out = t->lossAndGradient(T); },
+      [out](Napi::Env env) -> Napi::Value {
+        auto o = Napi::Object::New(env);
+        o.Set("loss", toFloat64(env, out->first));
+        o.Set("gradient", toFloat64(env, out->second));
+        return o;
+      });
+}
+
+Napi::Value TrainerWrap::GetParameters(const Napi::CallbackInfo& info) {
+  auto& t = idleTrainer(info.Env());
+  const bool best = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  return toFloat64(info.Env(), t.flatParameters(best));
+}
+
+Napi::Value TrainerWrap::SetParameters(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto& t = idleTrainer(env);
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throwError(env, "ERR_INVALID_ARGUMENT", "Expected a Float64Array for parameters");
+  auto a = info[0].As<Napi::Float64Array>();
+  auto copy = torch::from_blob(a.Data(), {static_cast<int64_t>(a.ElementLength())}, torch::kDouble).clone();
+  guardedOrThrow(env, [&] { t.setFlatParameters(copy); });
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::ParameterLayout(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!trainer_) throwError(env, "ERR_DISPOSED", "this trainer was disposed");
+  auto layout = trainer_->parameterLayout();
+  auto arr = Napi::Array::New(env, layout.size());
+  for (size_t i = 0; i < layout.size(); ++i) {
+    auto o = Napi::Object::New(env);
+    o.Set("name", layout[i].first);
+    auto shape = Napi::Array::New(env, layout[i].second.size());
+    for (size_t j = 0; j < layout[i].second.size(); ++j) shape.Set(j, Napi::Number::New(env, static_cast<double>(layout[i].second[j])));
+    o.Set("shape", shape);
+    arr.Set(i, o);
+  }
+  return arr;
+}
+
+Napi::Value TrainerWrap::Info(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!trainer_) throwError(env, "ERR_DISPOSED", "this trainer was disposed");
+  auto o = Napi::Object::New(env);
+  o.Set("epoch", Napi::Number::New(env, static_cast<double>(trainer_->epoch())));
+  o.Set("step", Napi::Number::New(env, static_cast<double>(trainer_->step())));
+  o.Set("replicas", Napi::Number::New(env, static_cast<double>(trainer_->replicas())));
+  o.Set("device", trainer_->deviceName());
+  o.Set("hasData", trainer_->hasData());
+  o.Set("busy", busy.load());
+  auto be = Napi::Array::New(env), bl = Napi::Array::New(env);
+  for (size_t i = 0; i < trainer_->bestEpoch().size(); ++i) {
+    be.Set(i, Napi::Number::New(env, static_cast<double>(trainer_->bestEpoch()[i])));
+    bl.Set(i, Napi::Number::New(env, trainer_->bestValLoss()[i]));
+  }
+  o.Set("bestEpoch", be);
+  o.Set("bestValLoss", bl);
+  return o;
+}
+
+Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (busy.load()) throwError(env, "ERR_BUSY", "cannot dispose a trainer while a job runs; cancel and await it first");
+  trainer_.reset();
+  return env.Undefined();
+}
+
+}  // namespace ipcae_addon

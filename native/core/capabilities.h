@@ -1,0 +1,24 @@
+// What this build and machine offer: LibTorch version, CUDA devices, BLAS, threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipcae {
+
+struct Capabilities {
+  std::string torchVersion;
+  bool cudaAvailable = false;
+  int64_t cudaDeviceCount = 0;
+  std::vector<std::string> cudaDevices;
+  std::string blas;          // BLAS named in LibTorch's build configuration
+  std::string blasLibrary;   // the BLAS shared library actually loaded in this process
+  int threads = 0;
+  int hardwareThreads = 0;
+  std::string parallelInfo;
+};
+
+Capabilities capabilities();
+
+}  // namespace ipcae

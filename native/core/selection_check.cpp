@@ -1,0 +1,45 @@
+#include "selection_check.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/utils.h>  // NoGradGuard
+
+#include <algorithm>
+#include <vector>
+
+#include "errors.h"
+#include "selection.h"
+
+namespace ipcae {
+
+SelectionCheckResult selection_check(const SelectionCheckOptions& o) {
+  require(o.replicas >= 1 && o.batch >= 1 && o.k >= 1 && o.d >= 1, "Expected positive replicas, batch, k and d");
+  require(o.temperature > 0, "Expected a positive temperature");
+  const int64_t R = o.replicas, B = o.batch, K = o.k, D = o.d;
+  torch::NoGradGuard ng;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+  auto L = torch::empty({R, K, D}, torch::kFloat).normal_(0, 2, gen);
+  auto x = torch::empty({B, D}, torch::kFloat).normal_(0, 1, gen);
+  auto dU = torch::empty({R, B, K}, torch::kFloat).normal_(0, 1, gen);
+  std::vector<NoiseKey> keys;
+  for (int64_t r = 0; r < R; ++r) keys.push_back(make_key(o.seed + r, Stream::Gumbel, 7));
+  auto noise = gumbel_noise(keys, o.perSample ? B : 1, K, D, torch::kFloat, torch::kCPU);
+  auto U = torch::empty({R, B, K}, torch::kFloat);
+  auto dL = torch::empty({R, K, D}, torch::kFloat);
+  torch::Tensor Lin = o.perSample ? L : (L + noise.squeeze(1)).contiguous();
+  torch::Tensor stats, cache;
+  selection_forward(Lin, x, o.temperature, keys, o.perSample, U, stats, o.cache ? &cache : nullptr);
+  selection_backward(Lin, x, U, stats, dU, o.temperature, keys, o.perSample, dL, o.cache ? &cache : nullptr);
+  auto L64 = L.to(torch::kDouble), x64 = x.to(torch::kDouble), noise64 = noise.to(torch::kDouble);
+  auto Ur = selection_forward_reference(L64, x64, o.temperature, noise64);
+  auto dLr = selection_backward_reference(L64, x64, Ur, dU.to(torch::kDouble), o.temperature, noise64);
+  SelectionCheckResult res;
+  res.fusedU = U;
+  res.referenceU = Ur;
+  res.fusedGrad = dL;
+  res.referenceGrad = dLr;
+  auto gumbel = noise.flatten();
+  res.noiseSample = gumbel.narrow(0, 0, std::min<int64_t>(gumbel.numel(), 100000));
+  return res;
+}
+
+}  // namespace ipcae
