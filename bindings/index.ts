@@ -36,6 +36,8 @@ export interface NativeReplicaEpoch {
   gjsd: number;
   meanMaxProb: number;
   improved: boolean;
+  /** The replica's loss has been non-finite (this epoch or before): it is stopped, its metrics are not results. */
+  diverged: boolean;
 }
 
 export interface NativeEpochReport {
@@ -54,6 +56,8 @@ export interface NativeTrainerInfo {
   busy: boolean;
   bestEpoch: number[];
   bestValLoss: number[];
+  /** Per replica: the epoch at which its loss became non-finite, or -1. */
+  divergedEpoch: number[];
 }
 
 export interface NativeTrainer {

@@ -10,7 +10,11 @@ export type ErrorCode =
   | 'ERR_DISPOSED'
   | 'ERR_NATIVE_LOAD'
   | 'ERR_INTERNAL'
-  | 'ERR_DATA';
+  | 'ERR_DATA'
+  /** A replica's loss became non-finite: its result is not a result (the others are kept). */
+  | 'ERR_DIVERGED'
+  /** An output path cannot be written (or is locked by another run). */
+  | 'ERR_OUTPUT';
 
 export class IpcaeError extends Error {
   readonly code: ErrorCode;

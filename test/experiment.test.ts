@@ -66,7 +66,7 @@ test('selection stability and the Table-3 speed-up on constructed examples', () 
   assert.ok(Math.abs(s.meanPairwiseJaccard - (0.5 + 0.5 + 0.2) / 3) < 1e-12);
   assert.deepEqual(s.consensus, ['a', 'b', 'c']);
   const h = (losses: number[]) =>
-    losses.map((v, epoch) => ({ epoch, temperature: 1, seconds: 0, replicas: [{ seed: 1, trainLoss: 0, valLoss: v, valMetric: 0, uniquePct: 100, gjsd: 0, meanMaxProb: 0, improved: false }] }));
+    losses.map((v, epoch) => ({ epoch, temperature: 1, seconds: 0, replicas: [{ seed: 1, trainLoss: 0, valLoss: v, valMetric: 0, uniquePct: 100, gjsd: 0, meanMaxProb: 0, improved: false, diverged: false }] }));
   const r = speedUp(h([5, 4, 3, 2.5, 2.2, 2.1, 2.0, 2.05]), h([4, 2.5, 1.9, 1.5]));
   assert.deepEqual(r, { epochsNeeded: 3, speedUp: 8 / 3 });
   assert.deepEqual(speedUp(h([1, 0.5]), h([2, 1])), { epochsNeeded: null, speedUp: null });

@@ -3,48 +3,17 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { runExperiment } from '../experiment/run.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { METHODS } from '../train/methods.js';
-import { parseSeedList } from '../train/seeds.js';
-import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
+import { hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
+import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
+import { parseOrThrow } from '../validate.js';
 import { isArrowFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
-
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`Expected an integer >= ${min} for ${name} but received '${v}'`);
-  return n;
-};
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`Expected a positive number for ${name} but received '${v}'`);
-  return n;
-};
-function parseSeeds(v: string): number[] {
-  try {
-    return parseSeedList(v, '--seeds');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
-function parseList(name: string, allowed: readonly string[]) {
-  return (v: string) => {
-    const items = v.split(',').map((x) => x.trim());
-    const bad = items.find((x) => !allowed.includes(x));
-    if (bad !== undefined) throw new InvalidArgumentError(`Expected a list of ${allowed.join(', ')} for ${name} but received '${bad}'`);
-    return items;
-  };
-}
-function parseHidden(v: string): number[] {
-  if (v.trim() === '') return [];
-  const h = v.split(',').map(Number);
-  if (h.some((x) => !Number.isInteger(x) || x < 1)) throw new InvalidArgumentError(`Expected positive integers for --hidden but received '${v}'`);
-  return h;
-}
 
 function progressLine(tty: boolean) {
   let last = '';
@@ -71,25 +40,25 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
       'mnist-embedded',
     )
     .option('--target <column>', 'Arrow file: the label column (classification)')
-    .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', (v: string) => v.split(','))
+    .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', listFlag('--exclude'))
     .option('--split-column <column>', "Arrow file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
     .option(lists ? '--task <tasks>' : '--task <task>', `classification | reconstruction${lists ? ' (comma-separated for both)' : ''}`, 'classification')
     .option('--method <method>', METHODS.join(' | '))
-    .option('--methods <list>', 'several methods, one after another, then a comparison table', parseList('--methods', METHODS))
-    .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", parseSeeds)
-    .option('--epochs <n>', 'training epochs', int('--epochs', 1))
-    .option('--k <n>', 'features to select', int('--k', 1))
-    .option('--batch-size <n>', 'minibatch size', int('--batch-size', 1))
-    .option('--lr <x>', 'Adam learning rate', positive('--lr'))
-    .option('--p <n>', 'embedding size P of the IP selector (default P = D)', int('--p', 1))
-    .option('--hidden <list>', "decoder hidden widths, comma-separated; '' for a linear decoder", parseHidden)
-    .option('--gjsd-lambda <x>', 'λ of the *-gjsd methods', Number)
+    .option('--methods <list>', 'several methods, one after another, then a comparison table', listFlag('--methods', METHODS))
+    .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", seedsFlag('--seeds'))
+    .option('--epochs <n>', 'training epochs', intFlag('--epochs', 1))
+    .option('--k <n>', 'features to select', intFlag('--k', 1))
+    .option('--batch-size <n>', 'minibatch size', intFlag('--batch-size', 1))
+    .option('--lr <x>', 'Adam learning rate', numberFlag('--lr'))
+    .option('--p <n>', 'embedding size P of the IP selector (default P = D)', intFlag('--p', 1))
+    .option('--hidden <list>', "decoder hidden widths, comma-separated; '' for a linear decoder", hiddenFlag('--hidden'))
+    .option('--gjsd-lambda <x>', 'λ of the *-gjsd methods', numberFlag('--gjsd-lambda', { orZero: true }))
     .option('--noise <mode>', 'per-sample | per-batch')
     .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)')
     .option('--device <device>', 'cpu | cuda | cuda:N | auto')
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0))
-    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', int('--checkpoint-every', 1));
+    .option('--threads <n>', 'CPU threads (0 = all cores)', intFlag('--threads', 0))
+    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', intFlag('--checkpoint-every', 1));
 }
 
 export function buildProgram() {
@@ -119,6 +88,24 @@ export interface ResolvedRun {
   table: TableOptions;
 }
 
+/** Config keys that flags override, and the flag of each (for messages). */
+const FLAG_OF_KEY: Record<string, string> = {
+  method: '--method',
+  seeds: '--seeds',
+  epochs: '--epochs',
+  k: '--k',
+  batchSize: '--batch-size',
+  lr: '--lr',
+  gjsdLambda: '--gjsd-lambda',
+  noise: '--noise',
+  shuffle: '--shuffle',
+  device: '--device',
+  threads: '--threads',
+  checkpointEvery: '--checkpoint-every',
+  p: '--p',
+  hidden: '--hidden',
+};
+
 const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
 
 /**
@@ -127,11 +114,13 @@ const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
  */
 export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean, dataset: string = o.dataset, task: string = o.task): ResolvedRun[] {
   if (!['classification', 'reconstruction'].includes(task)) throw usageError(`Expected 'classification' or 'reconstruction' for --task but received '${task}'`);
-  if (o.method !== undefined && !(METHODS as readonly string[]).includes(o.method))
-    throw usageError(`Expected one of ${METHODS.join(', ')} for --method but received '${o.method}'`);
-  if (o.noise !== undefined && !['per-sample', 'per-batch'].includes(o.noise))
-    throw usageError(`Expected 'per-sample' or 'per-batch' for --noise but received '${o.noise}'`);
-  if (o.gjsdLambda !== undefined && !(o.gjsdLambda >= 0)) throw usageError(`Expected a number >= 0 for --gjsd-lambda but received '${o.gjsdLambda}'`);
+  // Each flag's value is checked against the config schema's field here, so that a bad value is
+  // blamed on the flag, never on the config file it overrides.
+  for (const [key, flag] of Object.entries(FLAG_OF_KEY)) {
+    if (o[key] === undefined) continue;
+    const field = key === 'hidden' ? experimentSchema.shape.decoder.unwrap().shape.hidden : experimentSchema.shape[key as keyof typeof experimentSchema.shape];
+    parseOrThrow(field, o[key], flag);
+  }
   const overrides: Partial<ExperimentConfigInput> = {
     method: o.method,
     seeds: o.seeds,

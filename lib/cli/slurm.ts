@@ -2,8 +2,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { addExperimentOptions, resolveRuns } from './run.js';
+import { intFlag, listFlag } from './parse.js';
 import { dataDir } from '../data/registry.js';
 import { isArrowFile } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
@@ -27,13 +28,15 @@ import { runSlurmTask } from '../slurm/task.js';
 
 const cliFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ipcae.js');
 
-const count = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`Expected an integer >= ${min} for ${name} but received '${v}'`);
-  return n;
-};
 const collectList = (v: string, prev: string[] = []) => [...prev, v];
-const splitList = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+/** A list flag parsed inside an action: its error is a usage error (exit 2). */
+const listIn = (flag: string, v: string) => {
+  try {
+    return listFlag(flag)(v);
+  } catch (e) {
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', (e as Error).message);
+  }
+};
 
 /** The newest Slurm state of each array task index over all submissions of an experiment. */
 function latestStates(dir: string): Map<number, TaskState> {
@@ -62,15 +65,15 @@ export function buildSlurmProgram(): Command {
   )
     .option('--out <dir>', 'shared results directory, visible from the compute nodes (default runs/slurm-<timestamp>)')
     .option('--partition <name>', 'Slurm partition (default: the cluster default)')
-    .option('--gpus-per-task <n>', 'GPUs per array task (0 = CPU)', count('--gpus-per-task', 0), 0)
-    .option('--cpus-per-task <n>', 'CPU cores per array task (the trainer uses them all)', count('--cpus-per-task', 1), 1)
+    .option('--gpus-per-task <n>', 'GPUs per array task (0 = CPU)', intFlag('--gpus-per-task', 0), 0)
+    .option('--cpus-per-task <n>', 'CPU cores per array task (the trainer uses them all)', intFlag('--cpus-per-task', 1), 1)
     .requiredOption('--time <limit>', 'time limit per task (HH:MM:SS, D-HH:MM:SS, minutes)')
-    .option('--array-parallelism <m>', 'at most m tasks running at once', count('--array-parallelism', 1))
+    .option('--array-parallelism <m>', 'at most m tasks running at once', intFlag('--array-parallelism', 1))
     .option('--per-seed', 'one task per seed instead of one replica group per method', false)
     .option('--mem <size>', 'memory per task (e.g. 8G)')
     .option('--account <name>', 'Slurm account')
     .option('--qos <name>', 'Slurm QOS')
-    .option('--signal-grace <s>', 'seconds before the time limit at which the trainer checkpoints and requeues (USR1)', count('--signal-grace', 1), 120)
+    .option('--signal-grace <s>', 'seconds before the time limit at which the trainer checkpoints and requeues (USR1)', intFlag('--signal-grace', 1), 120)
     .option('--job-name <name>', 'Slurm job name', 'ipcae')
     .option('--sbatch-arg <arg>', "an extra #SBATCH argument, e.g. '--constraint=a100' (repeatable)", collectList, [])
     .option('--prelude <line>', "a shell line run before the trainer, e.g. 'module load cuda' (repeatable)", collectList, [])
@@ -79,8 +82,8 @@ export function buildSlurmProgram(): Command {
     .action(function (this: Command) {
       const o = this.opts();
       const cli = (k: string) => this.getOptionValueSource(k) === 'cli';
-      const datasets = splitList(o.dataset);
-      const tasksAsked = splitList(o.task);
+      const datasets = listIn('--dataset', o.dataset);
+      const tasksAsked = listIn('--task', o.task);
       if (o.config && (datasets.length > 1 || tasksAsked.length > 1))
         throw new IpcaeError('ERR_INVALID_ARGUMENT', 'Expected one --dataset and one --task with --config (the file names them); leave out --config to run several');
       if (o.gpusPerTask === 0 && /^cuda/.test(o.device ?? '')) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --gpus-per-task >= 1 for --device ${o.device}`);
@@ -145,7 +148,7 @@ export function buildSlurmProgram(): Command {
     .command('resubmit')
     .description('submit the unfinished tasks of an experiment again (those not queued or running); they resume from their checkpoints')
     .argument('<dir>', 'the experiment directory')
-    .option('--array-parallelism <m>', 'at most m tasks running at once', count('--array-parallelism', 1))
+    .option('--array-parallelism <m>', 'at most m tasks running at once', intFlag('--array-parallelism', 1))
     .action((dir: string, o: { arrayParallelism?: number }) => {
       const plan = readPlan(path.resolve(dir));
       const live = latestStates(plan.dir);
@@ -212,7 +215,7 @@ export function buildSlurmProgram(): Command {
     .command('task', { hidden: true })
     .description('run one array task (the job script calls this)')
     .argument('<dir>')
-    .argument('<index>', 'SLURM_ARRAY_TASK_ID', count('<index>', 0))
+    .argument('<index>', 'SLURM_ARRAY_TASK_ID', intFlag('<index>', 0))
     .action(async function (this: Command, dir: string, index: number) {
       (this as Command & { exitStatus?: number }).exitStatus = await runSlurmTask(dir, index);
     });

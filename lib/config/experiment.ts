@@ -52,7 +52,7 @@ export function defaultConfigFile(dataset: string, task: string): string {
 function validate(input: unknown, where: string): ExperimentConfig {
   const r = experimentSchema.safeParse(input);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => formatIssue(i, input));
+    const lines = r.error.issues.map((i) => formatIssue(i, input, '', experimentSchema));
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `${where}: ${lines.join('; ')}`);
   }
   return r.data;

@@ -2,7 +2,7 @@
 // targets as classes or regression values, nulls refused or imputed, splits, scaling fitted on train.
 import { readFileSync } from 'node:fs';
 import { DataType, tableFromIPC, type Table, type Vector } from 'apache-arrow';
-import { IpcaeError } from '../errors.js';
+import { IpcaeError, describe } from '../errors.js';
 import { torchRandperm } from './random.js';
 
 export type Task = 'classification' | 'regression' | 'reconstruction';
@@ -30,7 +30,11 @@ export interface PreparedTable {
 const bad = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
 
 export function readTable(input: Table | string): Table {
-  if (typeof input !== 'string') return input;
+  if (typeof input !== 'string') {
+    // duck-typed: a Table from another copy of apache-arrow is still a Table
+    if (typeof input === 'object' && input !== null && 'schema' in input && typeof (input as Table).getChild === 'function') return input;
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected an apache-arrow Table or the path of an Arrow IPC file but received ${describe(input)}`);
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(input);

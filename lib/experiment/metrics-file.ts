@@ -17,6 +17,7 @@ export function metricsToIPC(history: EpochMetrics[]): Uint8Array {
     gjsd: col((r) => r.gjsd),
     meanMaxProb: col((r) => r.meanMaxProb),
     improved: Uint8Array.from(rows.map((r) => (r.improved ? 1 : 0))),
+    diverged: Uint8Array.from(rows.map((r) => (r.diverged ? 1 : 0))),
   });
   return tableToIPC(table, 'file');
 }
@@ -37,6 +38,7 @@ export function readMetrics(bytes: Uint8Array): EpochMetrics[] {
       gjsd: r.gjsd,
       meanMaxProb: r.meanMaxProb,
       improved: r.improved === 1,
+      diverged: r.diverged === 1, // absent (false) in files written before divergence was recorded
     });
   }
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);

@@ -11,7 +11,7 @@ import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
 import { metricsToIPC, readMetrics } from './metrics-file.js';
-import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
+import { divergedError, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
@@ -48,7 +48,13 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   }
   writeJsonAtomic(configFile, resolved);
   const summaryFile = path.join(outDir, 'summary.json');
-  if (existsSync(summaryFile)) return JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary; // finished before
+  if (existsSync(summaryFile)) {
+    // finished before
+    const done = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary;
+    const diverged = divergedError(done, outDir);
+    if (diverged) throw diverged;
+    return done;
+  }
   const trainer = new Trainer(options);
   try {
     await trainer.setData(data);
@@ -101,7 +107,10 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       await save();
       throw e;
     }
-    const results = await trainer.results();
+    // A diverged seed has no result: no selection or parameter file, not in the mean.
+    const all = await trainer.results();
+    const results = all.filter((r) => r.divergedAtEpoch === null);
+    const diverged = all.filter((r) => r.divergedAtEpoch !== null).map((r) => ({ seed: r.seed, epoch: r.divergedAtEpoch! }));
     const seeds: SeedSummary[] = results.map((r, i) => ({
       seed: r.seed,
       bestEpoch: r.bestEpoch,
@@ -121,7 +130,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
         probabilities: Array.from(r.probabilities, (v) => Number(v.toPrecision(6))),
       });
       // best-validation parameters: float32 little-endian values, described by the JSON index
-      const params = trainer.replicaParameters(i, { best: true });
+      const params = trainer.replicaParameters(all.indexOf(r), { best: true });
       let offset = 0;
       const index = params.map((p) => {
         const e = { name: p.name, shape: p.shape, offset, length: p.values.length };
@@ -140,9 +149,12 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       });
     }
     const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    if (diverged.length) summary.diverged = diverged;
     writeJsonAtomic(summaryFile, summary);
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
     writeJsonAtomic(path.join(outDir, 'manifest.json'), { ...manifest, finished: new Date().toISOString() });
+    const err = divergedError(summary, outDir);
+    if (err) throw err;
     return summary;
   } finally {
     trainer.dispose();

@@ -1,6 +1,7 @@
 // The result of one dataset · task · method over a group of seeds: built in one place, whether
 // the seeds were trained as one replica group (a run) or as Slurm array tasks (merged after).
 import { meanStd, stability, type Stability } from '../stats/stats.js';
+import { IpcaeError } from '../errors.js';
 
 export interface SeedSummary {
   seed: number;
@@ -25,6 +26,18 @@ export interface Summary {
   meanUniquePct: number;
   secondsTotal: number;
   stability: Stability;
+  /** Seeds whose loss became non-finite (only present when there are any): they are not in `seeds`. */
+  diverged?: { seed: number; epoch: number }[];
+}
+
+/** ERR_DIVERGED naming the seeds that diverged, or undefined when none did. */
+export function divergedError(s: Summary, where: string): IpcaeError | undefined {
+  if (!s.diverged?.length) return undefined;
+  const list = s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ');
+  return new IpcaeError(
+    'ERR_DIVERGED',
+    `training diverged (non-finite loss) for ${list}: ${s.seeds.length ? `those seeds have no result; the results of the ${s.seeds.length} other seed(s) are in ${where}` : `no seed has a result (${where})`}. Try a smaller learning rate.`,
+  );
 }
 
 /** Mean ± std over the seeds (accuracy in %), mean unique percentage and selection stability. */
@@ -73,6 +86,9 @@ export function summaryMarkdown(s: Summary): string {
     '',
     `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,
     '',
+    ...(s.diverged?.length
+      ? [`**Diverged** (non-finite loss; no result): ${s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ')}`, '']
+      : []),
   ];
   return lines.join('\n');
 }

@@ -3,30 +3,15 @@
 import { readFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { Trainer, type EpochMetrics } from '../train/trainer.js';
-import { trainerOptionsSchema } from '../train/options.js';
-import { DEFAULT_SCHEDULE } from '../train/schedule.js';
 import { methodOptions, type Method } from '../train/methods.js';
-import { PAPER_SEEDS } from '../train/seeds.js';
 import { meanStd, stability, type Stability } from '../stats/stats.js';
 import { writeJsonAtomic } from '../files/atomic.js';
-import { IpcaeError } from '../errors.js';
+import { IpcaeError, invalidArgument } from '../errors.js';
+import { parseOrThrow } from '../validate.js';
+import { selectOptionsSchema, selectionFileSchema, type SelectOptions } from './options.js';
 import { prepareTable, readTable, type TablePrepOptions, type Task } from '../data/table.js';
 
-export interface SelectOptions extends TablePrepOptions {
-  /** Number of features to select. */
-  k: number;
-  seeds?: number[];
-  epochs?: number;
-  method?: Method;
-  gjsdLambda?: number;
-  batchSize?: number;
-  hidden?: number[];
-  lr?: number;
-  device?: string;
-  threads?: number;
-  onEpoch?: (m: EpochMetrics) => void;
-  signal?: AbortSignal;
-}
+export type { SelectOptions } from './options.js';
 
 export interface SeedSelection {
   seed: number;
@@ -91,36 +76,43 @@ export class FeatureSelection {
   }
 
   static load(file: string): FeatureSelection {
-    let data: FeatureSelectionData;
+    if (typeof file !== 'string') throw invalidArgument('file', 'a path to a saved selection', file);
+    let raw: unknown;
     try {
-      data = JSON.parse(readFileSync(file, 'utf8'));
+      raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new IpcaeError('ERR_INVALID_ARGUMENT', `Cannot read a saved selection from ${file}: ${(e as Error).message}`);
     }
-    if (data?.format !== 'ipcae-selection-v1') throw new IpcaeError('ERR_INVALID_ARGUMENT', `${file}: expected an ipcae selection (format ipcae-selection-v1)`);
-    return new FeatureSelection(data);
+    if ((raw as { format?: unknown })?.format !== 'ipcae-selection-v1')
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `${file}: expected an ipcae selection (format ipcae-selection-v1)`);
+    try {
+      return new FeatureSelection(parseOrThrow(selectionFileSchema, raw) as FeatureSelectionData);
+    } catch (e) {
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `${file}: not a valid saved selection: ${(e as Error).message}`);
+    }
   }
 }
 
-export async function selectFeatures(input: Table | string, o: SelectOptions): Promise<FeatureSelection> {
-  if (!o || !Number.isInteger(o.k) || o.k < 1) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected an integer >= 1 for k but received ${o?.k}`);
+export async function selectFeatures(input: Table | string, options: SelectOptions): Promise<FeatureSelection> {
+  // duck-typed: a Table from another copy of apache-arrow is still a Table
+  const isTable = (v: unknown) => typeof v === 'object' && v !== null && 'schema' in v && typeof (v as Table).getChild === 'function';
+  if (typeof input !== 'string' && !isTable(input)) throw invalidArgument('the table', 'an apache-arrow Table or the path of an Arrow IPC file', input);
+  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object with at least k', options);
+  const o = parseOrThrow(selectOptionsSchema, options, 'options');
   const table = readTable(input);
   const prep = prepareTable(table, o);
   const D = prep.featureNames.length;
   if (o.k > D) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected k <= the number of feature columns (${D}) but received ${o.k}`);
-  const method = o.method ?? 'ip-cae';
-  // Unset options take the trainer's defaults (lib/train/options.ts), except where the pipeline
-  // API differs on purpose: the batch never exceeds the training rows, seeds default to the first paper seed.
-  const seeds = o.seeds ?? [PAPER_SEEDS[0]];
+  const { method, seeds } = o;
   const nTrain = prep.splits.train.rows.length;
   const trainer = new Trainer({
-    ...methodOptions(method, o.gjsdLambda ?? 0.05),
+    ...methodOptions(method, o.gjsdLambda),
     task: prep.task,
     inputDim: D,
     k: o.k,
     outputDim: prep.task === 'classification' ? prep.classes!.length : prep.targetWidth,
     hidden: o.hidden,
-    batchSize: Math.min(o.batchSize ?? trainerOptionsSchema.shape.batchSize.parse(undefined), nTrain),
+    batchSize: Math.min(o.batchSize, nTrain), // never more than the training rows
     lr: o.lr,
     seeds,
     device: o.device,
@@ -128,8 +120,15 @@ export async function selectFeatures(input: Table | string, o: SelectOptions): P
   });
   try {
     await trainer.setData(prep.splits);
-    const r = await trainer.fit({ epochs: o.epochs ?? DEFAULT_SCHEDULE.epochs, onEpoch: o.onEpoch, signal: o.signal });
-    const perSeed: SeedSelection[] = r.replicas.map((rep) => ({
+    const r = await trainer.fit({ epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
+    // A seed whose loss became non-finite has no selection: it is left out, and the call fails
+    // after the others (ERR_DIVERGED, with their selection as error.partial).
+    const finished = r.replicas.filter((rep) => rep.divergedAtEpoch === null);
+    const diverged = r.replicas.filter((rep) => rep.divergedAtEpoch !== null);
+    const divergedText = diverged.map((d) => `seed ${d.seed} at epoch ${d.divergedAtEpoch! + 1}`).join(', ');
+    if (finished.length === 0)
+      throw new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for every seed (${divergedText}); try a smaller lr`);
+    const perSeed: SeedSelection[] = finished.map((rep) => ({
       seed: rep.seed,
       features: rep.selected.map((i) => prep.featureNames[i]),
       indices: rep.selected,
@@ -139,7 +138,7 @@ export async function selectFeatures(input: Table | string, o: SelectOptions): P
     }));
     const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
     const ms = meanStd(perSeed.map((p) => p.testMetric));
-    return new FeatureSelection({
+    const selection = new FeatureSelection({
       format: 'ipcae-selection-v1',
       task: prep.task,
       k: o.k,
@@ -153,6 +152,12 @@ export async function selectFeatures(input: Table | string, o: SelectOptions): P
       stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
       scaling: prep.scaling,
     });
+    if (diverged.length) {
+      const err = new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for ${divergedText}; the selection of the other seed(s) is error.partial; try a smaller lr`);
+      (err as IpcaeError & { partial?: FeatureSelection }).partial = selection;
+      throw err;
+    }
+    return selection;
   } finally {
     trainer.dispose();
   }

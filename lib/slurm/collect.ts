@@ -61,7 +61,10 @@ export function mergeSummaries(parts: Summary[], seedOrder: number[], k: number)
   const names: string[] = [];
   for (const s of seeds) s.selected.forEach((f, i) => (names[f] = s.selectedNames[i]));
   const secondsTotal = parts.reduce((a, p) => a + p.secondsTotal, 0);
-  return summarize({ ...parts[0], k, secondsTotal }, seeds, names);
+  const merged = summarize({ ...parts[0], k, secondsTotal }, seeds, names);
+  const diverged = parts.flatMap((p) => p.diverged ?? []);
+  if (diverged.length) merged.diverged = diverged;
+  return merged;
 }
 
 export interface CollectResult {

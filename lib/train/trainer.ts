@@ -52,6 +52,8 @@ export interface ReplicaResult {
   /** softmax of the best-validation logits, K × D, row-major. */
   probabilities: Float32Array;
   test: { loss: number; metric: number };
+  /** The epoch (0-based) at which this replica's loss became non-finite and it was stopped, or null. */
+  divergedAtEpoch: number | null;
 }
 
 export interface FitResult {
@@ -202,6 +204,7 @@ export class Trainer {
       selected: s.indices,
       probabilities: s.probabilities,
       test: { loss: test.loss[r], metric: test.metric[r] },
+      divergedAtEpoch: info.divergedEpoch[r] >= 0 ? info.divergedEpoch[r] : null,
     }));
   }
 

@@ -198,6 +198,7 @@ Napi::Value toJs(Napi::Env env, const ipcae::EpochReport& r) {
     x.Set("gjsd", e.gjsd);
     x.Set("meanMaxProb", e.meanMaxProb);
     x.Set("improved", e.improved);
+    x.Set("diverged", e.diverged);
     reps.Set(i, x);
   }
   o.Set("replicas", reps);

@@ -171,13 +171,15 @@ Napi::Value TrainerWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("device", trainer_->deviceName());
   o.Set("hasData", trainer_->hasData());
   o.Set("busy", busy.load());
-  auto be = Napi::Array::New(env), bl = Napi::Array::New(env);
+  auto be = Napi::Array::New(env), bl = Napi::Array::New(env), de = Napi::Array::New(env);
   for (size_t i = 0; i < trainer_->bestEpoch().size(); ++i) {
     be.Set(i, Napi::Number::New(env, static_cast<double>(trainer_->bestEpoch()[i])));
     bl.Set(i, Napi::Number::New(env, trainer_->bestValLoss()[i]));
+    de.Set(i, Napi::Number::New(env, static_cast<double>(trainer_->divergedEpoch()[i])));
   }
   o.Set("bestEpoch", be);
   o.Set("bestValLoss", bl);
+  o.Set("divergedEpoch", de);
   return o;
 }
 

@@ -57,6 +57,7 @@ std::string Trainer::saveState() {
   a.write("step", torch::tensor({step_}, torch::kLong));
   a.write("best_val_loss", torch::tensor(bestValLoss_, torch::kDouble));
   a.write("best_epoch", torch::tensor(bestEpoch_, torch::kLong));
+  a.write("diverged_epoch", torch::tensor(divergedEpoch_, torch::kLong));
   std::ostringstream out;
   a.save_to(out);
   return out.str();
@@ -93,9 +94,12 @@ void Trainer::loadState(const std::string& bytes) {
   adamV_.copy_(v);
   epoch_ = ep[0].item<int64_t>();
   step_ = st[0].item<int64_t>();
+  torch::Tensor de;  // absent from states written before divergence was tracked
+  const bool hasDiverged = a.try_read("diverged_epoch", de);
   for (int64_t r = 0; r < R_; ++r) {
     bestValLoss_[r] = bvl[r].item<double>();
     bestEpoch_[r] = be[r].item<int64_t>();
+    divergedEpoch_[r] = hasDiverged ? de[r].item<int64_t>() : -1;
   }
 }
 

@@ -81,6 +81,7 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
   }
   bestValLoss_.assign(R_, std::numeric_limits<double>::infinity());
   bestEpoch_.assign(R_, -1);
+  divergedEpoch_.assign(R_, -1);
   lossSum_ = torch::zeros({R_}, opts);
 }
 
@@ -211,6 +212,16 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
   return loss;
 }
 
+void Trainer::restoreReplica(int64_t r, const torch::Tensor& flat, const torch::Tensor& m, const torch::Tensor& v) {
+  const Views from = layout_.views(flat), fromM = layout_.views(m), fromV = layout_.views(v);
+  const Views toM = layout_.views(adamM_), toV = layout_.views(adamV_);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    params_[i][r].copy_(from[i][r]);
+    toM[i][r].copy_(fromM[i][r]);
+    toV[i][r].copy_(fromV[i][r]);
+  }
+}
+
 void Trainer::adamStep(int64_t r0, int64_t n) {
   adam_step(AdamOptions{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps}, step_ + 1, layout_, flat_, grad_, adamM_, adamV_, r0, n);
 }
@@ -289,7 +300,15 @@ EpochReport Trainer::runEpoch(double T, const std::atomic<bool>* cancel) {
     e.uniquePct = 100.0 * static_cast<double>(uniq.size()) / static_cast<double>(K_);
     e.gjsd = gjsd[r].item<double>();
     e.meanMaxProb = maxp[r].item<double>();
-    e.improved = trackBest(r, e.valLoss);
+    // A non-finite loss stops the replica: it goes back to its parameters (and Adam moments) at
+    // the start of this epoch and stays there; its best-validation parameters are those before.
+    if (divergedEpoch_[r] < 0 && !(std::isfinite(e.trainLoss) && std::isfinite(e.valLoss))) divergedEpoch_[r] = epoch_;
+    if (divergedEpoch_[r] >= 0) {
+      restoreReplica(r, flat0, m0, v0);
+      e.diverged = true;
+    } else {
+      e.improved = trackBest(r, e.valLoss);
+    }
     rep.replicas.push_back(e);
   }
   profiler().mark("validation");

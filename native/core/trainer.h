@@ -38,6 +38,7 @@ struct SplitData {
 struct ReplicaEpoch {
   double trainLoss = 0, valLoss = 0, valMetric = 0, uniquePct = 0, gjsd = 0, meanMaxProb = 0;
   bool improved = false;
+  bool diverged = false;  // this replica's loss has been non-finite (this epoch or before): it is stopped
 };
 
 struct EpochReport {
@@ -87,6 +88,8 @@ class Trainer {
   int64_t replicas() const { return R_; }
   const std::vector<int64_t>& bestEpoch() const { return bestEpoch_; }
   const std::vector<double>& bestValLoss() const { return bestValLoss_; }
+  // The epoch at which each replica's loss became non-finite, or -1.
+  const std::vector<int64_t>& divergedEpoch() const { return divergedEpoch_; }
   const TrainerOptions& options() const { return opt_; }
   std::string deviceName() const { return device_.str(); }
 
@@ -104,6 +107,8 @@ class Trainer {
                                      const Views& params, Views& grads, torch::Tensor* selectionCache,
                                      bool profile);
   void adamStep(int64_t r0, int64_t n);
+  // Puts replica r's parameters and Adam moments back to those in the given flat buffers.
+  void restoreReplica(int64_t r, const torch::Tensor& flat, const torch::Tensor& m, const torch::Tensor& v);
   // Records replica r's validation loss; keeps its parameters when they are the best so far.
   bool trackBest(int64_t r, double valLoss);
   // The views of the best parameters once any validation improved, else the current ones.
@@ -138,6 +143,7 @@ class Trainer {
   int64_t step_ = 0;
   std::vector<double> bestValLoss_;
   std::vector<int64_t> bestEpoch_;
+  std::vector<int64_t> divergedEpoch_;
   torch::Tensor lossSum_;
   std::vector<torch::Tensor> selectionCaches_;  // one selection-weight cache per step part
 };

@@ -1,0 +1,52 @@
+// Command-line values: strict parsers for commander. Each refuses what a typo makes of a value
+// (empty list items, trailing commas, repeated items, '1.5' for an integer, '' for a number)
+// with a usage error that names the flag.
+import { InvalidArgumentError } from 'commander';
+import { parseSeedList } from '../train/seeds.js';
+
+const quoted = (v: string) => `'${v}'`;
+
+/** An integer >= min, written as digits. */
+export const intFlag = (flag: string, min: number) => (v: string) => {
+  const n = /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`Expected an integer >= ${min} for ${flag} but received ${quoted(v)}`);
+  return n;
+};
+
+/** A finite number > 0 (or >= 0 with orZero). */
+export const numberFlag = (flag: string, { orZero = false } = {}) => (v: string) => {
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!orZero && n === 0))
+    throw new InvalidArgumentError(`Expected a ${orZero ? 'number >= 0' : 'positive number'} for ${flag} but received ${quoted(v)}`);
+  return n;
+};
+
+/** Comma-separated items: none empty, none twice, each in `allowed` when given. */
+export const listFlag = (flag: string, allowed?: readonly string[]) => (v: string) => {
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => x === ''))
+    throw new InvalidArgumentError(`Expected a comma-separated list without empty items for ${flag} but received ${quoted(v)}`);
+  const twice = items.find((x, i) => items.indexOf(x) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`Expected each item once in ${flag} but ${quoted(twice)} appears twice in ${quoted(v)}`);
+  const bad = allowed && items.find((x) => !allowed.includes(x));
+  if (bad !== undefined && allowed) throw new InvalidArgumentError(`Expected a list of ${allowed.join(', ')} for ${flag} but received ${quoted(bad)}`);
+  return items;
+};
+
+/** Seeds: 'paper' or distinct non-negative integers. */
+export const seedsFlag = (flag: string) => (v: string) => {
+  try {
+    return parseSeedList(v, flag);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
+/** Decoder widths: positive integers; '' is a linear decoder. */
+export const hiddenFlag = (flag: string) => (v: string) => {
+  if (v.trim() === '') return [];
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => !/^\d+$/.test(x) || Number(x) < 1))
+    throw new InvalidArgumentError(`Expected positive integers (or '' for none) for ${flag} but received ${quoted(v)}`);
+  return items.map(Number);
+};

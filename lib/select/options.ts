@@ -1,0 +1,92 @@
+// The options of selectFeatures and the file format of a saved selection, as zod schemas: the
+// trainer's fields come from its schema (one definition of each limit and default); unknown keys
+// are errors with a suggestion, never ignored.
+import { z } from 'zod';
+import { trainerOptionsSchema } from '../train/options.js';
+import { METHODS } from '../train/methods.js';
+import type { EpochMetrics } from '../train/trainer.js';
+import { DEFAULT_SCHEDULE } from '../train/schedule.js';
+
+const t = trainerOptionsSchema.shape;
+
+export const selectOptionsSchema = z
+  .object({
+    /** Number of features to select. */
+    k: t.k,
+    seeds: t.seeds,
+    epochs: z.number().int().min(1).default(DEFAULT_SCHEDULE.epochs),
+    method: z.enum(METHODS).default('ip-cae'),
+    /** λ of the *-gjsd methods. */
+    gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
+    /** At most the number of training rows. */
+    batchSize: t.batchSize,
+    hidden: t.hidden,
+    lr: t.lr,
+    device: t.device,
+    threads: t.threads,
+    // how the table is read (lib/data/table.ts)
+    target: z.string().optional(),
+    task: z.enum(['classification', 'regression', 'reconstruction']).optional(),
+    features: z.array(z.string()).optional(),
+    exclude: z.array(z.string()).optional(),
+    split: z
+      .object({
+        column: z.string().optional(),
+        fractions: z.tuple([z.number(), z.number(), z.number()]).optional(),
+        seed: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    scaling: z.enum(['none', 'minmax', 'standard']).optional(),
+    impute: z.enum(['error', 'mean']).optional(),
+    onEpoch: z.custom<(m: EpochMetrics) => void>((v) => typeof v === 'function', { message: 'Expected a function' }).optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'Expected an AbortSignal' }).optional(),
+  })
+  .strict();
+
+export type SelectOptions = z.input<typeof selectOptionsSchema>;
+
+const seedSelection = z
+  .object({
+    seed: z.number().int().min(0),
+    features: z.array(z.string()),
+    indices: z.array(z.number().int().min(0)),
+    bestEpoch: z.number().int(),
+    bestValLoss: z.number(),
+    testMetric: z.number(),
+  })
+  .strict();
+
+/** A saved selection (FeatureSelection.save): every field checked, and checked against each other. */
+export const selectionFileSchema = z
+  .object({
+    format: z.literal('ipcae-selection-v1'),
+    task: z.enum(['classification', 'regression', 'reconstruction']),
+    k: z.number().int().min(1),
+    method: z.enum(METHODS),
+    inputFeatures: z.array(z.string()).min(1),
+    features: z.array(z.string()),
+    indices: z.array(z.number().int().min(0)),
+    classes: z.array(z.string()).optional(),
+    metric: z.object({ name: z.string(), mean: z.number(), std: z.number() }).strict(),
+    perSeed: z.array(seedSelection).min(1),
+    stability: z
+      .object({ featureCounts: z.record(z.string(), z.number()), meanPairwiseJaccard: z.number(), consensus: z.array(z.string()) })
+      .strict(),
+    scaling: z.object({ kind: z.enum(['none', 'minmax', 'standard']), offset: z.array(z.number()), scale: z.array(z.number()) }).strict(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const D = d.inputFeatures.length;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (d.features.length !== d.k) issue(['features'], `Expected k = ${d.k} names`);
+    if (d.indices.length !== d.k) issue(['indices'], `Expected k = ${d.k} indices`);
+    d.indices.forEach((j, i) => {
+      if (j >= D) issue(['indices', i], `Expected an index below the ${D} input features`);
+      else if (d.features[i] !== undefined && d.features[i] !== d.inputFeatures[j]) issue(['features', i], `Expected '${d.inputFeatures[j]}' (inputFeatures[${j}])`);
+    });
+    if (d.scaling.offset.length !== D) issue(['scaling', 'offset'], `Expected ${D} values (one per input feature)`);
+    if (d.scaling.scale.length !== D) issue(['scaling', 'scale'], `Expected ${D} values (one per input feature)`);
+    if (d.task === 'classification' && !(d.classes && d.classes.length >= 2)) issue(['classes'], 'Expected the class names of a classification selector');
+    if (new Set(d.inputFeatures).size !== D) issue(['inputFeatures'], 'Expected distinct names');
+  });
