@@ -102,7 +102,7 @@ test('a short CLI run writes every file of the run directory with the right shap
   assert.equal(metrics.numRows, 6);
   assert.deepEqual(
     metrics.schema.fields.map((f) => f.name),
-    ['seed', 'epoch', 'temperature', 'seconds', 'trainLoss', 'valLoss', 'valMetric', 'uniquePct', 'gjsd', 'meanMaxProb', 'improved'],
+    ['seed', 'epoch', 'temperature', 'seconds', 'trainLoss', 'valLoss', 'valMetric', 'uniquePct', 'gjsd', 'meanMaxProb', 'improved', 'diverged'],
   );
   const sel = JSON.parse(readFileSync(path.join(out, 'selection-11.json'), 'utf8'));
   assert.equal(sel.indices.length, 10);

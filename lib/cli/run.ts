@@ -10,6 +10,7 @@ import { METHODS } from '../train/methods.js';
 import { hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
+import { ensureDir } from '../files/dirs.js';
 import { isArrowFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
@@ -66,6 +67,7 @@ export function buildProgram() {
     new Command().name('ipcae-run').description('Select features with (IP-)CAE: train a group of seeds as one replica group and print test results (mean ± std).'),
   )
     .option('--out <dir>', 'run directory (default runs/<dataset>-<task>-<method>-<timestamp>)')
+    .option('--restart', 'start the run in --out over from epoch 0 (its results are removed), e.g. after its data changed', false)
     .option('--quiet', 'print only the result', false)
     .option('--json', 'print the summary as JSON', false)
     .addHelpText(
@@ -76,7 +78,7 @@ Examples:
   ipcae-run --seeds 11,22,33 --method cae     CAE, three seeds trained as one replica group
   ipcae-run --dataset mice --data-dir ./data --seeds paper --methods cae,ip-cae
 Re-running with the same --out resumes an interrupted run and skips a finished one.
-Exit codes: 0 success, 1 run failed, 2 usage error.`,
+Exit codes: 0 success, 1 run failed (ERR_DIVERGED: some seeds diverged, the others' results are kept), 2 usage error.`,
     )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -180,13 +182,14 @@ export async function main(argv = process.argv): Promise<number> {
     const runs = resolveRuns(o, cli);
     const summaries: Summary[] = [];
     for (const { cfg, table } of runs) {
-      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), table);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       out = o.out
         ? runs.length > 1
           ? path.join(o.out, cfg.method)
           : o.out
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
+      ensureDir(out); // an unwritable --out fails now, before the data is read (ERR_OUTPUT)
+      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), table);
       if (!quiet)
         console.log(
           `ipcae-run: ${cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,
@@ -194,6 +197,8 @@ export async function main(argv = process.argv): Promise<number> {
       const bar = progressLine(Boolean(process.stderr.isTTY) && !quiet);
       const summary = await runExperiment(cfg, data, out, {
         signal: ac.signal,
+        restart: Boolean(o.restart),
+        onWarning: (m) => console.error(`ipcae-run: warning: ${m}`),
         onEpoch: (ep) => {
           if (quiet) return;
           const vals = ep.replicas.map((r) => (cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));

@@ -1,7 +1,10 @@
 // One experiment = one dataset × task × method × a group of seeds, trained as one replica group.
-// Writes a run directory: config.json, manifest.json, metrics.arrow, selection-<seed>.json,
-// state.bin (checkpoint), summary.json and summary.md. Re-running into the same directory resumes.
-import { existsSync, readFileSync } from 'node:fs';
+// Writes a run directory: config.json, manifest.json, state.bin (checkpoint: state and metrics,
+// with a checksum; state.prev.bin the one before), metrics.arrow, selection-<seed>.json,
+// parameters-<seed>.bin/json, summary.md, and last summary.json, the commit point. Re-running the
+// same command into the same directory resumes, after a kill at any moment, to the same result.
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Trainer, capabilities, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
@@ -10,11 +13,18 @@ import type { ExperimentConfig } from '../config/experiment.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
-import { metricsToIPC, readMetrics } from './metrics-file.js';
+import { metricsToIPC } from './metrics-file.js';
+import { CHECKPOINT, PREVIOUS_CHECKPOINT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';
+import { lockDirectory } from '../files/lock.js';
 import { divergedError, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
+  /** Something the user should know that does not stop the run (a fallback checkpoint, stray files removed). */
+  onWarning?: (message: string) => void;
+  /** Start over: remove the run's files in the directory first (a different config or data is then accepted). */
+  restart?: boolean;
   /** Called once training is about to start (after a resume, from that epoch). */
   onStart?: (info: { resumedFromEpoch: number; epochs: number; device: string }) => void;
   signal?: AbortSignal;
@@ -39,32 +49,45 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     noise: cfg.noise,
     shuffle: cfg.shuffle,
   };
-  const configFile = path.join(outDir, 'config.json');
   const resolved = { experiment: cfg, trainer: options };
-  if (existsSync(configFile)) {
-    const prev = JSON.parse(readFileSync(configFile, 'utf8'));
-    if (JSON.stringify(prev) !== JSON.stringify(resolved))
-      throw new IpcaeError('ERR_INVALID_ARGUMENT', `${outDir} holds a run with a different configuration; choose another --out`);
-  }
-  writeJsonAtomic(configFile, resolved);
-  const summaryFile = path.join(outDir, 'summary.json');
-  if (existsSync(summaryFile)) {
-    // finished before
-    const done = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary;
-    const diverged = divergedError(done, outDir);
-    if (diverged) throw diverged;
-    return done;
-  }
+  // Everything is validated before anything is written: the options (by the trainer), the data
+  // (setData), the output directory (created by walking it, then locked against a second writer).
   const trainer = new Trainer(options);
+  let release: (() => Promise<void>) | undefined;
   try {
     await trainer.setData(data);
-    const stateFile = path.join(outDir, 'state.bin');
+    ensureDir(outDir);
+    release = await lockDirectory(outDir);
+    const stray = removeStrayTemporaries(outDir);
+    if (stray.length) hooks.onWarning?.(`removed ${stray.length} temporary file(s) left by an interrupted run: ${stray.join(', ')}`);
+    if (hooks.restart) clearRun(outDir);
+    const configFile = path.join(outDir, 'config.json');
+    if (existsSync(configFile)) {
+      const prev = readJson(configFile);
+      const diff = differences(prev, resolved);
+      if (diff.length)
+        throw new IpcaeError('ERR_INVALID_ARGUMENT', `${outDir} holds a run with a different configuration (${diff.join('; ')}); choose another --out, or --restart to replace it`);
+    }
+    const summaryFile = path.join(outDir, 'summary.json');
+    const manifestFile = path.join(outDir, 'manifest.json');
+    if (existsSync(manifestFile) && (existsSync(summaryFile) || existsSync(path.join(outDir, CHECKPOINT)) || existsSync(path.join(outDir, PREVIOUS_CHECKPOINT))))
+      checkSameData(outDir, readJson(manifestFile) as { data?: { sources?: PreparedDataset['sources'] } }, data);
+    if (existsSync(summaryFile)) {
+      // finished before (summary.json is the commit point: written last)
+      const done = readJson(summaryFile) as Summary;
+      const diverged = divergedError(done, outDir);
+      if (diverged) throw diverged;
+      return done;
+    }
+    writeJsonAtomic(configFile, resolved);
     const metricsFile = path.join(outDir, 'metrics.arrow');
     const history: EpochMetrics[] = [];
-    if (existsSync(stateFile)) {
-      await trainer.loadState(readFileSync(stateFile));
-      if (existsSync(metricsFile)) history.push(...readMetrics(readFileSync(metricsFile)));
+    const checkpoint = loadCheckpoint(outDir);
+    if (checkpoint) {
+      await trainer.loadState(checkpoint.state);
+      history.push(...checkpoint.history);
       history.splice(trainer.info().epoch);
+      if (checkpoint.warning) hooks.onWarning?.(checkpoint.warning);
     }
     const c = capabilities();
     const manifest = {
@@ -76,6 +99,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       command: process.argv.join(' '),
       started: started.toISOString(),
       resumedFromEpoch: trainer.info().epoch,
+      ...(checkpoint?.warning ? { resumeWarning: checkpoint.warning } : {}),
       data: {
         name: data.name,
         train: data.indices.train.length,
@@ -84,11 +108,12 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
         sources: data.sources,
       },
     };
-    writeJsonAtomic(path.join(outDir, 'manifest.json'), manifest);
+    writeJsonAtomic(manifestFile, manifest);
     hooks.onStart?.({ resumedFromEpoch: manifest.resumedFromEpoch, epochs: cfg.epochs, device: manifest.device });
     const t0 = Date.now();
+    // The checkpoint holds the state and every epoch's metrics; metrics.arrow is a copy for readers.
     const save = async () => {
-      writeAtomic(stateFile, await trainer.saveState());
+      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history });
       writeAtomic(metricsFile, metricsToIPC(history));
     };
     let epoch = trainer.info().epoch;
@@ -104,9 +129,15 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       }
     } catch (e) {
       // Cancelled or failed: keep everything computed up to the last finished epoch.
-      await save();
+      try {
+        await save();
+      } catch (saveError) {
+        if (saveError !== e) (e as { saveError?: unknown }).saveError = saveError;
+      }
       throw e;
     }
+    // metrics.arrow may lag the checkpoint after a kill between the two writes: bring it up to date.
+    writeAtomic(metricsFile, metricsToIPC(history));
     // A diverged seed has no result: no selection or parameter file, not in the mean.
     const all = await trainer.results();
     const results = all.filter((r) => r.divergedAtEpoch === null);
@@ -139,24 +170,84 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       });
       const bin = new Float32Array(offset);
       params.forEach((p, j) => bin.set(p.values, index[j].offset));
-      writeAtomic(path.join(outDir, `parameters-${r.seed}.bin`), new Uint8Array(bin.buffer));
+      const binBytes = new Uint8Array(bin.buffer);
+      writeAtomic(path.join(outDir, `parameters-${r.seed}.bin`), binBytes);
       writeJsonAtomic(path.join(outDir, `parameters-${r.seed}.json`), {
         dtype: 'float32',
         byteOrder: 'little-endian',
         file: `parameters-${r.seed}.bin`,
+        sha256: createHash('sha256').update(binBytes).digest('hex'),
         note: 'weights are stored transposed ([in, out]) as the trainer uses them',
         tensors: index,
       });
     }
     const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
     if (diverged.length) summary.diverged = diverged;
-    writeJsonAtomic(summaryFile, summary);
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
-    writeJsonAtomic(path.join(outDir, 'manifest.json'), { ...manifest, finished: new Date().toISOString() });
+    writeJsonAtomic(manifestFile, { ...manifest, finished: new Date().toISOString() });
+    writeJsonAtomic(summaryFile, summary); // the commit point: the run is finished once this exists
     const err = divergedError(summary, outDir);
     if (err) throw err;
     return summary;
   } finally {
     trainer.dispose();
+    await release?.();
   }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `${file} is not readable JSON (${(e as Error).message}); it is not a file this version of ipcae wrote: choose another --out, or --restart`);
+  }
+}
+
+/** 'key: a → b' for every leaf where two JSON values differ. */
+export function differences(a: unknown, b: unknown, where = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])];
+    return keys.flatMap((k) => differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], where ? `${where}.${k}` : k));
+  }
+  return [`${where}: ${JSON.stringify(a) ?? 'absent'} then, ${JSON.stringify(b) ?? 'absent'} now`];
+}
+
+/** Refuses to resume (or to return a finished result) on data other than the run's. */
+function checkSameData(outDir: string, prev: { data?: { sources?: PreparedDataset['sources'] } }, data: PreparedDataset): void {
+  const before = prev.data?.sources ?? [];
+  const now = data.sources;
+  const changed: string[] = [];
+  for (let i = 0; i < Math.max(before.length, now.length); i++) {
+    const b = before[i], n = now[i];
+    if (b?.sha256 !== n?.sha256) changed.push(`${n?.file ?? b?.file}: sha256 ${b?.sha256 ?? 'absent'} then, ${n?.sha256 ?? 'absent'} now`);
+  }
+  if (changed.length)
+    throw new IpcaeError(
+      'ERR_DATA',
+      `${outDir} was trained on other data (${changed.join('; ')}); restore the data to resume, or --restart to train again from epoch 0 on this data`,
+    );
+}
+
+/** The files of a run (nothing else in the directory is touched). */
+const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
+
+function clearRun(outDir: string): void {
+  for (const f of readdirSync(outDir)) if (RUN_FILE.test(f)) rmSync(path.join(outDir, f), { force: true });
+}
+
+/** One seed's best-validation parameters from a finished run, checked against their checksum. */
+export function readParameters(outDir: string, seed: number): { name: string; shape: number[]; values: Float32Array }[] {
+  const index = readJson(path.join(outDir, `parameters-${seed}.json`)) as {
+    file: string;
+    sha256?: string;
+    tensors: { name: string; shape: number[]; offset: number; length: number }[];
+  };
+  const bytes = readFileSync(path.join(outDir, index.file));
+  const sum = createHash('sha256').update(bytes).digest('hex');
+  if (index.sha256 !== undefined && sum !== index.sha256)
+    throw new IpcaeError('ERR_DATA', `${path.join(outDir, index.file)} is damaged: sha256 ${sum}, expected ${index.sha256}`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return index.tensors.map((t) => ({ name: t.name, shape: t.shape, values: all.slice(t.offset, t.offset + t.length) }));
 }

@@ -88,6 +88,7 @@ export async function runSlurmTask(dir: string, index: number, env: NodeJS.Proce
     let lastPrinted = Date.now();
     const summary = await runExperiment(cfg, data, out, {
       signal: ac.signal,
+      onWarning: (m) => log(`warning: ${m}`),
       onStart: (i) => {
         me.resumedFromEpoch = i.resumedFromEpoch;
         record();

@@ -1,0 +1,56 @@
+// Output directories: created by walking the path one component at a time (Node's recursive
+// mkdir spins forever under /proc), checked to be writable, and cleared of temporary files that
+// a killed process left behind.
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { IpcaeError } from '../errors.js';
+
+/** ERR_OUTPUT naming the path and what the system said. */
+export function outputError(file: string, e: unknown): IpcaeError {
+  if (e instanceof IpcaeError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    err.code === 'ENOSPC' ? 'no space left on the device' :
+    err.code === 'EROFS' ? 'the file system is read-only' :
+    err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' :
+    err.code === 'ENOTDIR' ? 'a part of the path is not a directory' :
+    (err.message ?? String(e));
+  return new IpcaeError('ERR_OUTPUT', `Cannot write ${file}: ${why}`, { cause: e });
+}
+
+/** Makes sure `dir` exists as a writable directory, creating its missing parts one by one. */
+export function ensureDir(dir: string): void {
+  const abs = path.resolve(dir);
+  const parts: string[] = [];
+  for (let p = abs; ; p = path.dirname(p)) {
+    parts.unshift(p);
+    if (path.dirname(p) === p) break;
+  }
+  for (const p of parts) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw outputError(dir, e);
+      try {
+        mkdirSync(p);
+      } catch (e2) {
+        if ((e2 as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(dir, e2);
+      }
+      st = statSync(p);
+    }
+    if (!st.isDirectory()) throw new IpcaeError('ERR_OUTPUT', `Cannot write ${dir}: ${p} is not a directory`);
+  }
+}
+
+/** Removes '<name>.tmp-<pid>-<time>' files left by a killed writer; returns their names. */
+export function removeStrayTemporaries(dir: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => /\.tmp-\d+-\d+$/.test(f));
+  } catch {
+    return [];
+  }
+  for (const f of names) rmSync(path.join(dir, f), { force: true });
+  return names;
+}

@@ -1,0 +1,117 @@
+// A run directory is a transaction: a kill between any two writes (fault injection at every write
+// step) leaves a directory that the same command resumes to exactly the uninterrupted result, every
+// epoch's metrics included; a damaged checkpoint is detected (every single-bit flip) and the
+// previous one is used, saying so.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { decodeCheckpoint, encodeCheckpoint } from '../lib/experiment/checkpoint.js';
+import { readParameters } from '../lib/experiment/run.js';
+import { pipelineTable } from './helpers.js';
+
+const cli = path.resolve('dist/lib/cli/run.js');
+const root = mkdtempSync(path.join(os.tmpdir(), 'ipcae-crash-'));
+const tableFile = path.join(root, 'tiny.arrow');
+writeFileSync(tableFile, tableToIPC(pipelineTable(80, 7), 'file'));
+const args = (out: string) => [cli, '--dataset', tableFile, '--target', 'label', '--exclude', 'id', '--k', '2', '--epochs', '2', '--checkpoint-every', '1', '--seeds', '1', '--batch-size', '16', '--out', out, '--quiet'];
+const run = (out: string, env: Record<string, string> = {}) => spawnSync(process.execPath, args(out), { encoding: 'utf8', env: { ...process.env, ...env } });
+
+/** What must be identical to the uninterrupted run: every file, less the wall-clock fields. */
+function outcome(dir: string): Record<string, unknown> {
+  const files = readdirSync(dir).sort();
+  const o: Record<string, unknown> = { files: files.filter((f) => !f.startsWith('state')) };
+  for (const f of files) {
+    const p = path.join(dir, f);
+    if (f === 'summary.json') o[f] = { ...JSON.parse(readFileSync(p, 'utf8')), secondsTotal: 0 };
+    else if (f === 'manifest.json') o[f] = 'manifest';
+    else if (f === 'metrics.arrow') {
+      const t = tableFromIPC(readFileSync(p));
+      o[f] = t.schema.fields.filter((x) => x.name !== 'seconds').map((x) => [x.name, Array.from(t.getChild(x.name)!.toArray() as ArrayLike<number>)]);
+    } else if (!f.startsWith('state')) o[f] = readFileSync(p).toString('base64');
+  }
+  return o;
+}
+
+test('a kill at every write step resumes to the uninterrupted result', { timeout: 600_000 }, () => {
+  const ref = path.join(root, 'ref');
+  const r = run(ref);
+  assert.equal(r.status, 0, r.stderr);
+  const want = outcome(ref);
+  let n = 1;
+  for (; ; n++) {
+    const dir = path.join(root, `kill-${n}`);
+    const killed = run(dir, { IPCAE_TEST_KILL_AT_WRITE: String(n) });
+    if (killed.status === 0) break; // past the last write step: nothing left to interrupt
+    assert.equal(killed.signal, 'SIGKILL', `write step ${n}: ${killed.stderr}`);
+    const resumed = run(dir);
+    assert.equal(resumed.status, 0, `write step ${n}: the resume failed: ${resumed.stderr}`);
+    assert.deepEqual(outcome(dir), want, `write step ${n}: the resumed run differs from the uninterrupted one`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], `write step ${n}: temporary files left`);
+    assert.equal(existsSync(`${dir}.lock`), false, `write step ${n}: lock left`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(n > 30, `only ${n - 1} write steps were interrupted`);
+});
+
+test('every single-bit flip in a checkpoint is detected', () => {
+  const dir = path.join(root, 'ref');
+  const bytes = readFileSync(path.join(dir, 'state.bin'));
+  const c = decodeCheckpoint(bytes);
+  assert.notEqual(typeof c, 'string', String(c));
+  assert.deepEqual(encodeCheckpoint(c as Exclude<typeof c, string>), bytes, 'decode then encode gives the same bytes');
+  let undetected = 0;
+  for (let i = 0; i < bytes.length; i++)
+    for (let bit = 0; bit < 8; bit++) {
+      bytes[i] ^= 1 << bit;
+      if (typeof decodeCheckpoint(bytes) !== 'string') undetected++;
+      bytes[i] ^= 1 << bit;
+    }
+  assert.equal(undetected, 0, `${undetected} of ${bytes.length * 8} flips went undetected`);
+  for (const n of [0, 10, bytes.length - 1]) assert.equal(typeof decodeCheckpoint(bytes.subarray(0, n)), 'string', `truncated to ${n} bytes`);
+});
+
+test('a damaged checkpoint falls back to the previous one, saying so, and ends the same', () => {
+  const ref = path.join(root, 'ref');
+  const want = outcome(ref);
+  const dir = path.join(root, 'damaged');
+  // interrupt after the second checkpoint (state.bin at epoch 2, state.prev.bin at epoch 1), before the results
+  let step = 1;
+  for (; ; step++) {
+    rmSync(dir, { recursive: true, force: true });
+    const k = run(dir, { IPCAE_TEST_KILL_AT_WRITE: String(step) });
+    assert.equal(k.signal, 'SIGKILL');
+    if (existsSync(path.join(dir, 'state.prev.bin')) && existsSync(path.join(dir, 'metrics.arrow')) && tableFromIPC(readFileSync(path.join(dir, 'metrics.arrow'))).numRows === 4) break;
+  }
+  truncateSync(path.join(dir, 'state.bin'), 0);
+  const r = run(dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: state\.bin cannot be used \(the file is empty\)[^\n]*resumed from state\.prev\.bin \(epoch 1\)/);
+  assert.deepEqual(outcome(dir), want);
+  // both damaged: refused with what to do, then --restart trains again from epoch 0
+  rmSync(path.join(dir, 'summary.json'));
+  writeFileSync(path.join(dir, 'state.bin'), 'x');
+  writeFileSync(path.join(dir, 'state.prev.bin'), '');
+  const refused = run(dir);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /no usable checkpoint: state\.bin cannot be used .*state\.prev\.bin cannot be used \(the file is empty\)\. Start the run over with --restart/);
+  const again = spawnSync(process.execPath, [...args(dir), '--restart'], { encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(outcome(dir), want);
+});
+
+test('parameter files carry a checksum that is verified on load', () => {
+  const dir = path.join(root, 'ref');
+  const p = readParameters(dir, 1);
+  assert.ok(p.length > 0 && p.every((t) => t.values.length === t.shape.reduce((a, b) => a * b, 1)));
+  const bin = path.join(dir, 'parameters-1.bin');
+  const bytes = readFileSync(bin);
+  bytes[bytes.length >> 1] ^= 4;
+  writeFileSync(bin, bytes);
+  assert.throws(() => readParameters(dir, 1), (e: Error & { code?: string }) => e.code === 'ERR_DATA' && /parameters-1\.bin is damaged/.test(e.message));
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
