@@ -11,6 +11,7 @@ import { tableToIPC } from 'apache-arrow';
 import { pipelineTable } from './helpers.js';
 import { slurmUnavailable, startCluster, type Cluster } from './slurm-cluster.js';
 import { comparisonTable } from '../lib/report/compare.js';
+import { capabilities } from '../lib/index.js';
 import { readPlan, taskDir, arraySpec, sbatchScript, planTasks } from '../lib/slurm/plan.js';
 import { taskProgress } from '../lib/slurm/collect.js';
 import { readAttempts } from '../lib/slurm/task.js';
@@ -100,6 +101,17 @@ test('plan and script: array syntax, exec, USR1 grace, requeue (no cluster neede
   for (const line of ['#SBATCH --array=0-1%1', '#SBATCH --partition=gpu', '#SBATCH --gpus-per-task=1', '#SBATCH --cpus-per-task=4', '#SBATCH --signal=B:USR1@90', '#SBATCH --requeue', '#SBATCH --constraint=a100', 'module load cuda'])
     assert.ok(script.includes(line), `script lacks ${line}`);
   assert.match(script, /^exec '\/usr\/bin\/node' '\/x\/ipcae.js' slurm task '\/scratch\/it'\\''s here' "\$SLURM_ARRAY_TASK_ID"$/m);
+});
+
+test('submit warns when GPUs are asked for but this build has no CUDA, unless told not to (no cluster needed)', () => {
+  const submit = (...extra: string[]) =>
+    spawnSync(process.execPath, [ipcae, 'slurm', 'submit', '--dataset', 'mice', '--time', '1:00:00', '--gpus-per-task', '1', '--dry-run', ...extra], { encoding: 'utf8' });
+  const cuda = capabilities().cudaAvailable;
+  const r = submit();
+  assert.equal(r.status, 0, r.stderr);
+  if (cuda) assert.doesNotMatch(r.stderr, /warning/);
+  else assert.match(r.stderr, /warning: --gpus-per-task 1, but the LibTorch .* has no CUDA device here.*--no-cuda-check/);
+  assert.doesNotMatch(submit('--no-cuda-check').stderr, /warning/);
 });
 
 test('submit usage errors name the flag', { skip }, () => {

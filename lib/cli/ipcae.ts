@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { main as runMain } from './run.js';
 import { slurmMain } from './slurm.js';
-import { compareRuns, readRun } from '../report/compare.js';
+import { compareRuns, readRuns } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
 import { readTable } from '../data/table.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
@@ -35,10 +35,10 @@ export async function main(argv = process.argv): Promise<number> {
   let code = 0;
   program
     .command('compare')
-    .argument('<dirs...>', 'run directories (each with summary.json)')
+    .argument('<dirs...>', 'run directories, or directories with runs inside')
     .option('--json', 'print JSON', false)
     .action((dirs: string[], opts: { json: boolean }) => {
-      const runs = dirs.map(readRun);
+      const runs = readRuns(dirs);
       console.log(opts.json ? JSON.stringify(runs.map((r) => r.summary), null, 2) : compareRuns(runs));
     });
   const data = program.command('data').description('the datasets: list, prepare (cache as Arrow), info');

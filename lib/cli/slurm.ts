@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { addExperimentOptions, resolveRuns } from './run.js';
 import { intFlag, listFlag } from './parse.js';
+import { capabilities } from '../train/trainer.js';
 import { dataDir } from '../data/registry.js';
 import { isArrowFile } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
@@ -29,6 +30,16 @@ import { runSlurmTask } from '../slurm/task.js';
 const cliFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ipcae.js');
 
 const collectList = (v: string, prev: string[] = []) => [...prev, v];
+/** true when this build of ipcae sees CUDA, else what it sees instead. */
+function cudaHere(): true | string {
+  try {
+    const c = capabilities();
+    return c.cudaAvailable ? true : `the LibTorch this ipcae is built against (${c.torchVersion}) has no CUDA device here`;
+  } catch (e) {
+    return `the native addon does not load here (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
 /** A list flag parsed inside an action: its error is a usage error (exit 2). */
 const listIn = (flag: string, v: string) => {
   try {
@@ -79,6 +90,7 @@ export function buildSlurmProgram(): Command {
     .option('--prelude <line>', "a shell line run before the trainer, e.g. 'module load cuda' (repeatable)", collectList, [])
     .option('--node <path>', 'the node executable on the compute nodes', process.execPath)
     .option('--dry-run', 'print the job script and the tasks; submit nothing, write nothing', false)
+    .option('--no-cuda-check', "don't warn when --gpus-per-task is asked for but this build of ipcae has no CUDA")
     .action(function (this: Command) {
       const o = this.opts();
       const cli = (k: string) => this.getOptionValueSource(k) === 'cli';
@@ -88,6 +100,13 @@ export function buildSlurmProgram(): Command {
         throw new IpcaeError('ERR_INVALID_ARGUMENT', 'Expected one --dataset and one --task with --config (the file names them); leave out --config to run several');
       if (o.gpusPerTask === 0 && /^cuda/.test(o.device ?? '')) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --gpus-per-task >= 1 for --device ${o.device}`);
       if (o.gpusPerTask > 0 && o.device === undefined) o.device = 'cuda';
+      if (o.gpusPerTask > 0 && o.cudaCheck) {
+        const cuda = cudaHere();
+        if (cuda !== true)
+          console.error(
+            `ipcae slurm: warning: --gpus-per-task ${o.gpusPerTask}, but ${cuda}. Unless the compute nodes run their own build against a CUDA LibTorch, the tasks will fail there with ERR_DEVICE (--no-cuda-check silences this).`,
+          );
+      }
       const runs = datasets.flatMap((d) =>
         tasksAsked.map((t) => resolveRuns(o, cli, d, t)).flat(),
       );

@@ -1,6 +1,6 @@
 // Tables over methods × datasets in the paper's format (Tables 1–2), the Table-3 speed-up, and
 // reading run directories back.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readMetrics } from '../experiment/metrics-file.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
@@ -11,23 +11,81 @@ export interface RunRecord {
   dir: string;
   summary: Summary;
   history?: EpochMetrics[];
+  /** The run's experiment configuration (config.json), when the directory has one. */
+  config?: Record<string, unknown>;
 }
 
 export function readRun(dir: string): RunRecord {
   const f = path.join(dir, 'summary.json');
   if (!existsSync(f)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `${dir}: no summary.json (the run has not finished)`);
   const summary = JSON.parse(readFileSync(f, 'utf8')) as Summary;
+  if (!Array.isArray(summary.seeds) || typeof summary.mean !== 'number' && summary.mean !== null)
+    throw new IpcaeError('ERR_DATA', `${f} is not the summary of a run (a Slurm experiment? compare its directory's tasks, or use ipcae slurm collect)`);
   const m = path.join(dir, 'metrics.arrow');
   const history = existsSync(m) ? readMetrics(readFileSync(m)) : undefined;
-  return { dir, summary, history };
+  const c = path.join(dir, 'config.json');
+  const config = existsSync(c) ? (JSON.parse(readFileSync(c, 'utf8')) as { experiment?: Record<string, unknown> }).experiment : undefined;
+  return { dir, summary, history, config };
+}
+
+/** The finished run directories at or below `dir` (a run: config.json and summary.json). */
+export function findRuns(dir: string, depth = 4): string[] {
+  const isRun = (d: string) => existsSync(path.join(d, 'summary.json')) && existsSync(path.join(d, 'config.json'));
+  if (isRun(dir)) return [dir];
+  if (depth === 0 || !existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? findRuns(path.join(dir, f), depth - 1) : []));
+}
+
+/** The runs of the given directories: each a run, or a parent whose runs are found inside. */
+export function readRuns(dirs: string[]): RunRecord[] {
+  return dirs.flatMap((d) => {
+    const found = findRuns(d);
+    if (found.length === 0) {
+      if (existsSync(path.join(d, 'summary.json'))) return [readRun(d)];
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `${d}: no finished run there or below (a run directory has config.json and summary.json)`);
+    }
+    return found.map(readRun);
+  });
+}
+
+// Settings that cannot change a result: runs that differ only in these are the same configuration.
+const NOT_RESULTS = new Set(['threads', 'checkpointEvery']);
+
+function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = Array.isArray(o) ? o.join(',') : String(o);
+  return out;
+}
+
+/**
+ * A row label per run: the method, plus the configuration keys in which runs of the same
+ * dataset · task · method differ (or the directory, where they do not differ at all).
+ */
+export function runLabels(runs: RunRecord[]): string[] {
+  const key = (r: RunRecord) => `${r.summary.dataset}\u0000${r.summary.task}\u0000${r.summary.method}`;
+  return runs.map((r) => {
+    const group = runs.filter((x) => key(x) === key(r));
+    if (group.length === 1) return r.summary.method;
+    const flat = group.map((x) => flatten(x.config ?? {}));
+    const mine = flatten(r.config ?? {});
+    const differing = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter(
+      (k) => !NOT_RESULTS.has(k) && !['dataset', 'task', 'method'].includes(k) && new Set(flat.map((f) => f[k])).size > 1,
+    );
+    if (differing.length) return `${r.summary.method} (${differing.map((k) => `${k}=${mine[k] ?? '—'}`).join(', ')})`;
+    return `${r.summary.method} (${path.basename(r.dir)})`;
+  });
 }
 
 /** One row per method, one column per dataset · task: mean ± std over seeds. */
-export function comparisonTable(summaries: Summary[]): string {
+export function comparisonTable(summaries: Summary[], labels: string[] = summaries.map((s) => s.method)): string {
   const cols = [...new Set(summaries.map((s) => `${s.dataset} · ${s.task}`))];
-  const methods = [...new Set(summaries.map((s) => s.method))];
+  const methods = [...new Set(labels)];
   const cell = (m: string, c: string) => {
-    const s = summaries.find((x) => x.method === m && `${x.dataset} · ${x.task}` === c);
+    const i = summaries.findIndex((x, j) => labels[j] === m && `${x.dataset} · ${x.task}` === c);
+    const s = summaries[i];
     return s ? `${formatValue(s)} (UP ${s.meanUniquePct.toFixed(0)} %)` : '—';
   };
   return [
@@ -55,7 +113,8 @@ export function speedUp(slow: EpochMetrics[], fast: EpochMetrics[]): { epochsNee
 }
 
 export function compareRuns(runs: RunRecord[]): string {
-  const lines = [comparisonTable(runs.map((r) => r.summary))];
+  const labels = runLabels(runs);
+  const lines = [comparisonTable(runs.map((r) => r.summary), labels)];
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
     const key = `${r.summary.dataset} · ${r.summary.task}`;
