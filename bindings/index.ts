@@ -14,6 +14,10 @@ export interface NativeCapabilities {
   threads: number;
   hardwareThreads: number;
   parallelInfo: string;
+  /** The variant of ipcae's CPU kernels in use (IPCAE_ISA forces one). */
+  isa: 'baseline' | 'avx2' | 'avx512' | 'native';
+  /** The best variant this CPU supports. */
+  supportedIsa: 'baseline' | 'avx2' | 'avx512';
 }
 
 /**

@@ -95,6 +95,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       torch: c.torchVersion,
       device: trainer.info().device,
       blas: c.blasLibrary,
+      kernels: c.isa,
       seeds: cfg.seeds,
       command: process.argv.join(' '),
       started: started.toISOString(),

@@ -179,6 +179,8 @@ Napi::Value toJs(Napi::Env env, const ipcae::Capabilities& c) {
   o.Set("threads", c.threads);
   o.Set("hardwareThreads", c.hardwareThreads);
   o.Set("parallelInfo", c.parallelInfo);
+  o.Set("isa", c.isa);
+  o.Set("supportedIsa", c.supportedIsa);
   return o;
 }
 

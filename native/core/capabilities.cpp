@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "capabilities.h"
+#include "isa.h"
 
 #include <torch/cuda.h>
 
@@ -50,6 +51,8 @@ Capabilities capabilities() {
   c.threads = at::get_num_threads();
   c.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
   c.parallelInfo = at::get_parallel_info();
+  c.isa = kernel_variant();
+  c.supportedIsa = isa_name(best_supported_isa());
   return c;
 }
 

@@ -17,6 +17,8 @@ struct Capabilities {
   int threads = 0;
   int hardwareThreads = 0;
   std::string parallelInfo;
+  std::string isa;           // the variant of ipcae's kernels in use: baseline | avx2 | avx512 | native
+  std::string supportedIsa;  // the best variant this CPU supports
 };
 
 Capabilities capabilities();

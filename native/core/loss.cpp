@@ -3,16 +3,29 @@
 #include <cmath>
 
 #include "errors.h"
-#include "parallel.h"
+#include "isa.h"
 
 namespace ipcae {
 
 namespace {
 
 template <typename T>
-void cross_entropy_kernel(const T* out, const int64_t* y, T* loss, T* d, int64_t R, int64_t B, int64_t C) {
+struct CrossEntropyArgs {
+  const T* out;
+  const int64_t* y;
+  T *loss, *d;
+  int64_t B, C;
+};
+
+// Replicas [begin, end).
+template <typename T>
+IPCAE_INLINE void cross_entropy_replicas(const CrossEntropyArgs<T>& a, int64_t begin, int64_t end) {
+  const T* out = a.out;
+  const int64_t* y = a.y;
+  T *loss = a.loss, *d = a.d;
+  const int64_t B = a.B, C = a.C;
   const T invB = T(1) / static_cast<T>(B);
-  for (int64_t r = 0; r < R; ++r) {
+  for (int64_t r = begin; r < end; ++r) {
     T acc = 0;
     for (int64_t b = 0; b < B; ++b) {
       const T* z = out + (r * B + b) * C;
@@ -36,9 +49,19 @@ void cross_entropy_kernel(const T* out, const int64_t* y, T* loss, T* d, int64_t
 }
 
 template <typename T>
-void mse_kernel(const T* out, const T* target, T* loss, T* d, int64_t R, int64_t B, int64_t O) {
+struct MseArgs {
+  const T *out, *target;
+  T *loss, *d;
+  int64_t B, O;
+};
+
+template <typename T>
+IPCAE_INLINE void mse_replicas(const MseArgs<T>& a, int64_t begin, int64_t end) {
+  const T *out = a.out, *target = a.target;
+  T *loss = a.loss, *d = a.d;
+  const int64_t B = a.B, O = a.O;
   const T inv = T(1) / static_cast<T>(B * O);
-  for (int64_t r = 0; r < R; ++r) {
+  for (int64_t r = begin; r < end; ++r) {
     T acc = 0;
     const T* o = out + r * B * O;
     T* g = d + r * B * O;
@@ -52,6 +75,9 @@ void mse_kernel(const T* out, const T* target, T* loss, T* d, int64_t R, int64_t
   }
 }
 
+IPCAE_ISA_VARIANTS(cross_entropy_replicas, CrossEntropyArgs)
+IPCAE_ISA_VARIANTS(mse_replicas, MseArgs)
+
 }  // namespace
 
 void cross_entropy_fused(const torch::Tensor& out, const torch::Tensor& y, torch::Tensor& loss, torch::Tensor& dOut) {
@@ -61,8 +87,9 @@ void cross_entropy_fused(const torch::Tensor& out, const torch::Tensor& y, torch
   loss = torch::empty({R}, out.options());
   dOut = torch::empty_like(o);
   AT_DISPATCH_FLOATING_TYPES(o.scalar_type(), "cross_entropy_fused", [&] {
-    cross_entropy_kernel<scalar_t>(o.data_ptr<scalar_t>(), labels.data_ptr<int64_t>(), loss.data_ptr<scalar_t>(),
-                                   dOut.data_ptr<scalar_t>(), R, B, C);
+    const CrossEntropyArgs<scalar_t> a{o.data_ptr<scalar_t>(), labels.data_ptr<int64_t>(), loss.data_ptr<scalar_t>(),
+                                       dOut.data_ptr<scalar_t>(), B, C};
+    cross_entropy_replicas_for_isa<scalar_t>()(a, 0, R);
   });
 }
 
@@ -73,8 +100,8 @@ void mse_fused(const torch::Tensor& out, const torch::Tensor& target, torch::Ten
   loss = torch::empty({R}, out.options());
   dOut = torch::empty_like(o);
   AT_DISPATCH_FLOATING_TYPES(o.scalar_type(), "mse_fused", [&] {
-    mse_kernel<scalar_t>(o.data_ptr<scalar_t>(), t.data_ptr<scalar_t>(), loss.data_ptr<scalar_t>(), dOut.data_ptr<scalar_t>(), R,
-                         B, O);
+    const MseArgs<scalar_t> a{o.data_ptr<scalar_t>(), t.data_ptr<scalar_t>(), loss.data_ptr<scalar_t>(), dOut.data_ptr<scalar_t>(), B, O};
+    mse_replicas_for_isa<scalar_t>()(a, 0, R);
   });
 }
 

@@ -3,15 +3,29 @@
 #include <cmath>
 
 #include "errors.h"
+#include "isa.h"
 #include "parallel.h"
+
+#include <vector>
 
 namespace ipcae {
 
 namespace {
 
 template <typename T>
-void forward_rows(const T* a, const T* gamma, const T* beta, T eps, T slope, T* act, T* xhat, T* rstd, int64_t B,
-                  int64_t H, int64_t begin, int64_t end) {
+struct ForwardArgs {
+  const T *a, *gamma, *beta;
+  T eps, slope;
+  T *act, *xhat, *rstd;
+  int64_t B, H;
+};
+
+template <typename T>
+IPCAE_INLINE void forward_rows(const ForwardArgs<T>& c, int64_t begin, int64_t end) {
+  const T *a = c.a, *gamma = c.gamma, *beta = c.beta;
+  const T eps = c.eps, slope = c.slope;
+  T *act = c.act, *xhat = c.xhat, *rstd = c.rstd;
+  const int64_t B = c.B, H = c.H;
   for (int64_t row = begin; row < end; ++row) {
     const int64_t r = row / B;
     const T* x = a + row * H;
@@ -40,7 +54,7 @@ void forward_rows(const T* a, const T* gamma, const T* beta, T eps, T slope, T* 
 }
 
 template <typename T>
-void backward_replica(const T* dact, const T* act, const T* xhat, const T* rstd, const T* gamma, T slope, T* da,
+IPCAE_INLINE void backward_replica(const T* dact, const T* act, const T* xhat, const T* rstd, const T* gamma, T slope, T* da,
                       T* dgamma, T* dbeta, int64_t B, int64_t H, int64_t r, T* dy) {
   const T* g = gamma + r * H;
   T* dg = dgamma + r * H;
@@ -72,6 +86,25 @@ void backward_replica(const T* dact, const T* act, const T* xhat, const T* rstd,
   }
 }
 
+template <typename T>
+struct BackwardArgs {
+  const T *dact, *act, *xhat, *rstd, *gamma;
+  T slope;
+  T *da, *dgamma, *dbeta;
+  int64_t B, H;
+};
+
+// Replicas [begin, end): each owns its dgamma/dbeta rows, so the sum over b has a fixed order.
+template <typename T>
+IPCAE_INLINE void backward_replicas(const BackwardArgs<T>& c, int64_t begin, int64_t end) {
+  std::vector<T> dy(c.H);
+  for (int64_t r = begin; r < end; ++r)
+    backward_replica<T>(c.dact, c.act, c.xhat, c.rstd, c.gamma, c.slope, c.da, c.dgamma, c.dbeta, c.B, c.H, r, dy.data());
+}
+
+IPCAE_ISA_VARIANTS(forward_rows, ForwardArgs)
+IPCAE_ISA_VARIANTS(backward_replicas, BackwardArgs)
+
 }  // namespace
 
 void norm_act_forward(const torch::Tensor& a, const torch::Tensor& gamma, const torch::Tensor& beta,
@@ -89,10 +122,9 @@ void norm_act_forward(const torch::Tensor& a, const torch::Tensor& gamma, const 
     scalar_t* po = act.data_ptr<scalar_t>();
     scalar_t* px = xhat.data_ptr<scalar_t>();
     scalar_t* pr = rstd.data_ptr<scalar_t>();
-    const scalar_t e = static_cast<scalar_t>(eps), sl = static_cast<scalar_t>(slope);
-    parallel_chunks(0, R * B, std::max<int64_t>(1, 32768 / H), [&](int64_t begin, int64_t end) {
-      forward_rows<scalar_t>(pa, pg, pb, e, sl, po, px, pr, B, H, begin, end);
-    });
+    const ForwardArgs<scalar_t> c{pa, pg, pb, static_cast<scalar_t>(eps), static_cast<scalar_t>(slope), po, px, pr, B, H};
+    const auto rows = forward_rows_for_isa<scalar_t>();
+    parallel_chunks(0, R * B, std::max<int64_t>(1, 32768 / H), [&](int64_t begin, int64_t end) { rows(c, begin, end); });
   });
 }
 
@@ -104,15 +136,11 @@ void norm_act_backward(const torch::Tensor& dact, const torch::Tensor& act, cons
   const int64_t R = dact.size(0), B = dact.size(1), H = dact.size(2);
   da = torch::empty_like(dact);
   AT_DISPATCH_FLOATING_TYPES(dact.scalar_type(), "norm_act_backward", [&] {
-    const scalar_t sl = static_cast<scalar_t>(slope);
-    // One task per replica: it owns its dgamma/dbeta rows, the sum over b has a fixed order.
-    parallel_chunks(0, R, std::max<int64_t>(1, 32768 / (B * H)), [&](int64_t begin, int64_t end) {
-      std::vector<scalar_t> dy(H);
-      for (int64_t r = begin; r < end; ++r)
-        backward_replica<scalar_t>(dact.data_ptr<scalar_t>(), act.data_ptr<scalar_t>(), xhat.data_ptr<scalar_t>(),
-                                   rstd.data_ptr<scalar_t>(), gamma.data_ptr<scalar_t>(), sl, da.data_ptr<scalar_t>(),
-                                   dgamma.data_ptr<scalar_t>(), dbeta.data_ptr<scalar_t>(), B, H, r, dy.data());
-    });
+    const BackwardArgs<scalar_t> c{dact.data_ptr<scalar_t>(), act.data_ptr<scalar_t>(), xhat.data_ptr<scalar_t>(),
+                                   rstd.data_ptr<scalar_t>(), gamma.data_ptr<scalar_t>(), static_cast<scalar_t>(slope),
+                                   da.data_ptr<scalar_t>(), dgamma.data_ptr<scalar_t>(), dbeta.data_ptr<scalar_t>(), B, H};
+    const auto replicas = backward_replicas_for_isa<scalar_t>();
+    parallel_chunks(0, R, std::max<int64_t>(1, 32768 / (B * H)), [&](int64_t begin, int64_t end) { replicas(c, begin, end); });
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "isa.h"
 #include "parallel.h"
 
 namespace ipcae {
@@ -9,21 +10,38 @@ namespace ipcae {
 namespace {
 
 template <typename T>
+struct AdamArgs {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T b1, b2, ob1, ob2, ss, bs, eps;
+};
+
+template <typename T>
+IPCAE_INLINE void adam_rows(const AdamArgs<T>& a, int64_t begin, int64_t end) {
+  T* p = a.p;
+  const T* g = a.g;
+  T* m = a.m;
+  T* v = a.v;
+#pragma omp simd
+  for (int64_t i = begin; i < end; ++i) {
+    const T gi = g[i];
+    const T mi = a.b1 * m[i] + a.ob1 * gi;
+    const T vi = a.b2 * v[i] + a.ob2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= a.ss * mi / (std::sqrt(vi) / a.bs + a.eps);
+  }
+}
+IPCAE_ISA_VARIANTS(adam_rows, AdamArgs)
+
+template <typename T>
 void adam_kernel(T* p, const T* g, T* m, T* v, int64_t n, double beta1, double beta2, double stepSize,
                  double bc2Sqrt, double epsilon) {
-  const T b1 = beta1, b2 = beta2, ob1 = 1 - beta1, ob2 = 1 - beta2;
-  const T ss = stepSize, bs = bc2Sqrt, eps = epsilon;
-  parallel_chunks(0, n, 65536, [&](int64_t begin, int64_t end) {
-#pragma omp simd
-    for (int64_t i = begin; i < end; ++i) {
-      const T gi = g[i];
-      const T mi = b1 * m[i] + ob1 * gi;
-      const T vi = b2 * v[i] + ob2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= ss * mi / (std::sqrt(vi) / bs + eps);
-    }
-  });
+  const AdamArgs<T> a{p, g, m, v, T(beta1), T(beta2), T(1 - beta1), T(1 - beta2), T(stepSize), T(bc2Sqrt), T(epsilon)};
+  const auto rows = adam_rows_for_isa<T>();
+  parallel_chunks(0, n, 65536, [&](int64_t begin, int64_t end) { rows(a, begin, end); });
 }
 
 }  // namespace

@@ -7,13 +7,12 @@
 #include <limits>
 
 #include "errors.h"
+#include "isa.h"
 #include "parallel.h"
 
 namespace ipcae {
 
 namespace {
-
-#define IPCAE_INLINE inline __attribute__((always_inline))
 
 // Branch-free float log and exp, so that the loops over D vectorise (libm calls do not).
 // logf: argument reduction to [sqrt(1/2), sqrt(2)) and the classic odd series in s = f/(2+f)
@@ -138,44 +137,67 @@ struct Padded {
 };
 
 template <typename T>
+struct ForwardArgs {
+  const T* L;  // logits rows (padded to Dp when Dp != D)
+  int64_t Lstride;
+  const T* X;  // input rows (likewise)
+  int64_t Xstride;
+  T *U, *stats, *cache;
+  int64_t B, K, D, Dp;
+  T inv_t;
+  const NoiseKey* keys;
+  bool with_noise;
+};
+
+// Rows [begin, end) of the R*B*K (replica, sample, node) rows.
+template <typename T>
+IPCAE_INLINE void forward_rows(const ForwardArgs<T>& c, int64_t begin, int64_t end) {
+  const int64_t B = c.B, K = c.K, D = c.D, Dp = c.Dp;
+  T* U = c.U;
+  T* stats = c.stats;
+  T* cache = c.cache;
+  std::vector<T> z(Dp);
+  // (r, b, k) advanced by increments: no integer division per row
+  int64_t k = begin % K, b = (begin / K) % B, r = begin / (K * B);
+  for (int64_t i = begin; i < end; ++i, ++k) {
+    if (k == K) {
+      k = 0;
+      if (++b == B) {
+        b = 0;
+        ++r;
+      }
+    }
+    const T* Lrow = c.L + (r * K + k) * c.Lstride;
+    const T* xx = c.X + b * c.Xstride;
+    const int64_t o = (r * B + b) * K + k;
+    // With a cache the unnormalised weights are kept for the backward pass (small problems).
+    T* zz = cache ? cache + o * Dp : z.data();
+    const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
+    const T mx = noisy_logits<T>(Lrow, c.inv_t, c.with_noise, base, c.keys[r], Dp, zz);
+    T s = 0, a = 0;
+#pragma omp simd reduction(+ : s, a)
+    for (int64_t d = 0; d < Dp; ++d) {
+      const T e = Math<T>::exp_nonpos(zz[d] - mx);
+      zz[d] = e;
+      s += e;
+      a += e * xx[d];
+    }
+    U[o] = a / s;
+    stats[2 * o] = mx;  // kept for the backward pass: softmax max and normaliser
+    stats[2 * o + 1] = s;
+  }
+}
+IPCAE_ISA_VARIANTS(forward_rows, ForwardArgs)
+
+template <typename T>
 void forward_kernel(const T* L, const T* X, T* U, T* stats, T* cache, int64_t R, int64_t B, int64_t K,
                     int64_t D, T temperature, const std::vector<NoiseKey>& keys, bool with_noise) {
-  const T inv_t = T(1) / temperature;
   const int64_t Dp = padded(D);
   const Padded<T> Lp(L, R * K, D, true), Xp(X, B, D, false);
+  const ForwardArgs<T> c{Lp.data, Lp.stride, Xp.data, Xp.stride, U, stats, cache, B, K, D, Dp, T(1) / temperature, keys.data(), with_noise};
+  const auto rows = forward_rows_for_isa<T>();
   const int64_t grain = std::max<int64_t>(1, 32768 / Dp);  // rows per thread, at least
-  parallel_chunks(0, R * B * K, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> z(Dp);
-    // (r, b, k) advanced by increments: no integer division per row
-    int64_t k = begin % K, b = (begin / K) % B, r = begin / (K * B);
-    for (int64_t i = begin; i < end; ++i, ++k) {
-      if (k == K) {
-        k = 0;
-        if (++b == B) {
-          b = 0;
-          ++r;
-        }
-      }
-      const T* Lrow = Lp.row(r * K + k);
-      const T* xx = Xp.row(b);
-      const int64_t o = (r * B + b) * K + k;
-      // With a cache the unnormalised weights are kept for the backward pass (small problems).
-      T* zz = cache ? cache + o * Dp : z.data();
-      const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
-      const T mx = noisy_logits<T>(Lrow, inv_t, with_noise, base, keys[r], Dp, zz);
-      T s = 0, a = 0;
-#pragma omp simd reduction(+ : s, a)
-      for (int64_t d = 0; d < Dp; ++d) {
-        const T e = Math<T>::exp_nonpos(zz[d] - mx);
-        zz[d] = e;
-        s += e;
-        a += e * xx[d];
-      }
-      U[o] = a / s;
-      stats[2 * o] = mx;  // kept for the backward pass: softmax max and normaliser
-      stats[2 * o + 1] = s;
-    }
-  });
+  parallel_chunks(0, R * B * K, grain, [&](int64_t begin, int64_t end) { rows(c, begin, end); });
 }
 
 // g[d] += coef * exp(z_d - mx) * (x_d - u): one backward row. Two simple passes (regenerate z into
@@ -199,42 +221,63 @@ IPCAE_INLINE void accumulate_row(const T* __restrict Lk, const T* __restrict xb,
 }
 
 template <typename T>
+struct BackwardArgs {
+  const T* L;
+  int64_t Lstride;
+  const T* X;
+  int64_t Xstride;
+  const T *U, *stats, *cache, *dU;
+  T* dL;
+  int64_t B, K, D, Dp;
+  T inv_t;
+  const NoiseKey* keys;
+  bool with_noise;
+};
+
+// (replica, node) pairs [begin, end): each owns its row of dL, so the sum over b has a fixed order
+// whatever the thread count (bit-identical results). The noise is regenerated; the forward's
+// softmax max and normaliser are reused.
+template <typename T>
+IPCAE_INLINE void backward_rows(const BackwardArgs<T>& c, int64_t begin, int64_t end) {
+  const int64_t B = c.B, K = c.K, D = c.D, Dp = c.Dp;
+  const T inv_t = c.inv_t;
+  std::vector<T> z(Dp), g(Dp);
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t k = i % K;
+    const int64_t r = i / K;
+    const T* Lrow = c.L + (r * K + k) * c.Lstride;
+    std::fill(g.begin(), g.end(), T(0));
+    const NoiseKey key = c.keys[r];
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t o = (r * B + b) * K + k;
+      const T u = c.U[o], mx = c.stats[2 * o];
+      // dU/dz_d = M_d (x_d - u), M_d = exp(z_d - mx) / s, dz/dL = 1/T.
+      const T coef = c.dU[o] * inv_t / c.stats[2 * o + 1];
+      const T* xx = c.X + b * c.Xstride;
+      if (c.cache) {
+        const T* e = c.cache + o * Dp;
+        T* gg = g.data();
+#pragma omp simd
+        for (int64_t d = 0; d < Dp; ++d) gg[d] += coef * e[d] * (xx[d] - u);
+        continue;
+      }
+      const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
+      accumulate_row<T>(Lrow, xx, g.data(), z.data(), Dp, inv_t, mx, coef, u, c.with_noise, base, key);
+    }
+    std::copy(g.begin(), g.begin() + D, c.dL + (r * K + k) * D);
+  }
+}
+IPCAE_ISA_VARIANTS(backward_rows, BackwardArgs)
+
+template <typename T>
 void backward_kernel(const T* L, const T* X, const T* U, const T* stats, const T* cache, const T* dU, T* dL,
                      int64_t R, int64_t B, int64_t K, int64_t D, T temperature,
                      const std::vector<NoiseKey>& keys, bool with_noise) {
-  const T inv_t = T(1) / temperature;
   const int64_t Dp = padded(D);
-  // One task per (replica, node): it owns its row of dL, so the sum over b has a fixed order
-  // whatever the thread count (bit-identical results). The noise is regenerated; the forward's
-  // softmax max and normaliser are reused.
   const Padded<T> Lp(L, R * K, D, true), Xp(X, B, D, false);
-  parallel_chunks(0, R * K, std::max<int64_t>(1, 32768 / (B * Dp)), [&](int64_t begin, int64_t end) {
-    std::vector<T> z(Dp), g(Dp);
-    for (int64_t i = begin; i < end; ++i) {
-      const int64_t k = i % K;
-      const int64_t r = i / K;
-      const T* Lrow = Lp.row(r * K + k);
-      std::fill(g.begin(), g.end(), T(0));
-      const NoiseKey key = keys[r];
-      for (int64_t b = 0; b < B; ++b) {
-        const int64_t o = (r * B + b) * K + k;
-        const T u = U[o], mx = stats[2 * o];
-        // dU/dz_d = M_d (x_d - u), M_d = exp(z_d - mx) / s, dz/dL = 1/T.
-        const T coef = dU[o] * inv_t / stats[2 * o + 1];
-        const T* xx = Xp.row(b);
-        if (cache) {
-          const T* e = cache + o * Dp;
-          T* gg = g.data();
-#pragma omp simd
-          for (int64_t d = 0; d < Dp; ++d) gg[d] += coef * e[d] * (xx[d] - u);
-          continue;
-        }
-        const uint32_t base = static_cast<uint32_t>((b * K + k) * D);
-        accumulate_row<T>(Lrow, xx, g.data(), z.data(), Dp, inv_t, mx, coef, u, with_noise, base, key);
-      }
-      std::copy(g.begin(), g.begin() + D, dL + (r * K + k) * D);
-    }
-  });
+  const BackwardArgs<T> c{Lp.data, Lp.stride, Xp.data, Xp.stride, U, stats, cache, dU, dL, B, K, D, Dp, T(1) / temperature, keys.data(), with_noise};
+  const auto rows = backward_rows_for_isa<T>();
+  parallel_chunks(0, R * K, std::max<int64_t>(1, 32768 / (B * Dp)), [&](int64_t begin, int64_t end) { rows(c, begin, end); });
 }
 
 void check_shapes(const torch::Tensor& L, const torch::Tensor& x, size_t nkeys) {
