@@ -1,16 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer, IpcaeError, capabilities, type TrainerOptionsInput } from '../lib/index.js';
-import { synthetic, splitData } from './helpers.js';
+import { Trainer, capabilities, type TrainerOptionsInput } from '../lib/index.js';
+import { rejectsWith, synthetic, splitData } from './helpers.js';
 
-function rejectsWith(fn: () => unknown, code: string, pattern: RegExp) {
-  return assert.rejects(async () => fn(), (e: unknown) => {
-    assert.ok(e instanceof IpcaeError, `expected an IpcaeError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 const base: TrainerOptionsInput = { inputDim: 10, k: 3, outputDim: 3, hidden: [4], batchSize: 8, seeds: [1] };
 

@@ -1,5 +1,16 @@
+import assert from 'node:assert/strict';
 import { tableFromArrays } from 'apache-arrow';
-import { Trainer, type TrainerOptionsInput, type DataInput } from '../lib/index.js';
+import { IpcaeError, Trainer, type TrainerOptionsInput, type DataInput } from '../lib/index.js';
+
+/** Asserts that fn throws or rejects with an IpcaeError of this code whose message matches. */
+export function rejectsWith(fn: () => unknown, code: string, pattern: RegExp) {
+  return assert.rejects(async () => fn(), (e: unknown) => {
+    assert.ok(e instanceof IpcaeError, `expected an IpcaeError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
 
 /** Small deterministic PRNG for test data (mulberry32). */
 export function rng(seed: number): () => number {

@@ -6,17 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IpcaeError, Trainer, loadExperimentConfig, selectFeatures } from '../lib/index.js';
-import { pipelineTable } from './helpers.js';
+import { Trainer, loadExperimentConfig, selectFeatures } from '../lib/index.js';
+import { pipelineTable, rejectsWith } from './helpers.js';
 
-function throwsWith(fn: () => unknown, code: string, pattern: RegExp) {
-  return assert.rejects(async () => fn(), (e: unknown) => {
-    assert.ok(e instanceof IpcaeError, `expected an IpcaeError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
+const throwsWith = rejectsWith;
 
 const table = pipelineTable(60, 1);
 
