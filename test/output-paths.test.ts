@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tableToIPC } from 'apache-arrow';
@@ -69,6 +69,23 @@ test('two processes never write one run directory', async () => {
   assert.equal(existsSync(`${out}.lock`), false, 'released');
   const later = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
   assert.equal(later.status, 0, later.stderr);
+});
+
+test("a lock left on another host is refused at once, or waited for until it goes stale (Slurm tasks wait)", async () => {
+  const out = path.join(root, 'foreign');
+  mkdirSync(out);
+  mkdirSync(`${out}.lock`);
+  writeFileSync(`${out}.lock-holder.json`, JSON.stringify({ pid: 1, host: 'another-node' }));
+  await assert.rejects(lockDirectory(out), (e: unknown) => e instanceof IpcaeError && e.code === 'ERR_OUTPUT' && /pid 1 on another-node/.test(e.message));
+  // 16 s old: stale 4 s from now (locks go stale after 20 s without a refresh)
+  const old = new Date(Date.now() - 16_000);
+  utimesSync(`${out}.lock`, old, old);
+  const t0 = Date.now();
+  const release = await lockDirectory(out, 30_000);
+  const waited = Date.now() - t0;
+  await release();
+  assert.ok(waited >= 2_000 && waited < 15_000, `waited ${waited} ms`);
+  assert.equal(existsSync(`${out}.lock`), false);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -25,6 +25,8 @@ export interface RunHooks {
   onWarning?: (message: string) => void;
   /** Start over: remove the run's files in the directory first (a different config or data is then accepted). */
   restart?: boolean;
+  /** How long to wait for another process's lock on the directory (default 0: refuse at once). */
+  lockWaitMs?: number;
   /** Called once training is about to start (after a resume, from that epoch). */
   onStart?: (info: { resumedFromEpoch: number; epochs: number; device: string }) => void;
   signal?: AbortSignal;
@@ -57,7 +59,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   try {
     await trainer.setData(data);
     ensureDir(outDir);
-    release = await lockDirectory(outDir);
+    release = await lockDirectory(outDir, hooks.lockWaitMs ?? 0);
     const stray = removeStrayTemporaries(outDir);
     if (stray.length) hooks.onWarning?.(`removed ${stray.length} temporary file(s) left by an interrupted run: ${stray.join(', ')}`);
     if (hooks.restart) clearRun(outDir);

@@ -28,27 +28,40 @@ function alive(pid: number): boolean {
   }
 }
 
-async function tryLock(dir: string) {
+const STALE_MS = 20_000;
+
+async function tryLock(dir: string, waitMs: number) {
   return lockfile.lock(dir, {
-    stale: 20_000,
+    stale: STALE_MS,
     update: 5_000,
     realpath: false,
+    // waiting (a requeued Slurm task whose previous attempt was killed on another node): retry
+    // until the old lock has gone stale
+    retries: waitMs > 0 ? { retries: Math.ceil(waitMs / 2_000), factor: 1, minTimeout: 2_000, maxTimeout: 2_000 } : 0,
     // the default throws from a timer (killing the process) when a refresh fails; a warning is enough
     onCompromised: (e) => process.emitWarning(`ipcae: the lock on ${dir} could not be refreshed (${e.message})`),
   });
 }
 
-/** Locks `dir` (which must exist) for this process; resolves to the function that releases it. */
-export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+/**
+ * Locks `dir` (which must exist) for this process; resolves to the function that releases it.
+ * waitMs: how long to keep trying while another process holds it (0: refuse at once).
+ */
+export async function lockDirectory(dir: string, waitMs = 0): Promise<() => Promise<void>> {
   let release: () => Promise<void>;
   try {
     try {
-      release = await tryLock(dir);
+      release = await tryLock(dir, 0);
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       const h = holder(dir);
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || !h || h.host !== os.hostname() || alive(h.pid)) throw e;
-      rmSync(lockDir(dir), { recursive: true, force: true }); // its holder died on this host
-      release = await tryLock(dir);
+      if (!h || h.host !== os.hostname() || alive(h.pid)) {
+        if (waitMs <= 0) throw e;
+        release = await tryLock(dir, waitMs);
+      } else {
+        rmSync(lockDir(dir), { recursive: true, force: true }); // its holder died on this host
+        release = await tryLock(dir, 0);
+      }
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

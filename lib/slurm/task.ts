@@ -89,6 +89,8 @@ export async function runSlurmTask(dir: string, index: number, env: NodeJS.Proce
     const summary = await runExperiment(cfg, data, out, {
       signal: ac.signal,
       onWarning: (m) => log(`warning: ${m}`),
+      // a previous attempt killed on another node leaves a lock that goes stale after 20 s
+      lockWaitMs: 30_000,
       onStart: (i) => {
         me.resumedFromEpoch = i.resumedFromEpoch;
         record();
