@@ -2,7 +2,7 @@
 // otherwise the exact command is printed), npm dependencies, the native addon, the TypeScript build.
 // Idempotent and quick when everything is already there.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,14 +58,28 @@ if (missing.length) {
 
 // --- npm dependencies (their install step builds the addon)
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
+const installed = path.join(root, 'node_modules', '.package-lock.json');
+const lock = path.join(root, 'package-lock.json');
+// npm writes node_modules/.package-lock.json when it installs: older than package-lock.json means
+// the dependencies changed since (after a pull).
+if (!existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs)) {
   log('installing npm dependencies');
   run(npm, [existsSync(path.join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
 }
 const release = path.join(root, 'build', 'Release');
-if (!existsSync(release) || !readdirSync(release).some((f) => f.endsWith('.node'))) {
+const addon = existsSync(release) ? readdirSync(release).find((f) => f.endsWith('.node')) : undefined;
+// An addon older than the native sources (after a pull or an edit) would run the old code: rebuild.
+const newest = (p) => {
+  const st = statSync(p);
+  return st.isDirectory() ? Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newest(path.join(p, f)))) : st.mtimeMs;
+};
+const sourcesTime = Math.max(newest(path.join(root, 'native')), statSync(path.join(root, 'CMakeLists.txt')).mtimeMs);
+if (!addon) {
   log('building the native addon');
   run(process.execPath, [path.join(root, 'scripts', 'install.mjs')]);
+} else if (statSync(path.join(release, addon)).mtimeMs < sourcesTime) {
+  log('the native sources changed since the addon was built: rebuilding it');
+  run(process.execPath, [path.join(root, 'scripts', 'install.mjs'), '--force']);
 }
 // --- TypeScript
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
