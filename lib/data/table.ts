@@ -29,10 +29,14 @@ export interface PreparedTable {
 
 const bad = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
 
+/** Duck-typed: a Table from another copy of apache-arrow is still a Table. */
+export function isArrowTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && 'schema' in v && typeof (v as Table).getChild === 'function';
+}
+
 export function readTable(input: Table | string): Table {
   if (typeof input !== 'string') {
-    // duck-typed: a Table from another copy of apache-arrow is still a Table
-    if (typeof input === 'object' && input !== null && 'schema' in input && typeof (input as Table).getChild === 'function') return input;
+    if (isArrowTable(input)) return input;
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected an apache-arrow Table or the path of an Arrow IPC file but received ${describe(input)}`);
   }
   let bytes: Buffer;

@@ -23,8 +23,8 @@ export interface Checkpoint {
   history: EpochMetrics[];
 }
 
-export function encodeCheckpoint(c: Checkpoint): Buffer {
-  const metrics = Buffer.from(metricsToIPC(c.history));
+/** metrics: c.history as Arrow IPC, when the caller has it already. */
+export function encodeCheckpoint(c: Checkpoint, metrics: Uint8Array = metricsToIPC(c.history)): Buffer {
   const head = Buffer.from(MAGIC + JSON.stringify({ epoch: c.epoch, stateBytes: c.state.length, metricsBytes: metrics.length }) + '\n');
   const body = Buffer.concat([head, c.state, metrics]);
   const sum = createHash('sha256').update(body).digest('hex');
@@ -58,10 +58,10 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint | string {
 }
 
 /** Saves a checkpoint; the one it replaces becomes state.prev.bin. */
-export function saveCheckpoint(dir: string, c: Checkpoint): void {
+export function saveCheckpoint(dir: string, c: Checkpoint, metrics?: Uint8Array): void {
   const file = path.join(dir, CHECKPOINT);
   const next = path.join(dir, 'state.next.bin');
-  writeAtomic(next, encodeCheckpoint(c));
+  writeAtomic(next, encodeCheckpoint(c, metrics));
   if (existsSync(file)) moveDurable(file, path.join(dir, PREVIOUS_CHECKPOINT));
   moveDurable(next, file);
 }
@@ -69,8 +69,6 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
 export interface LoadedCheckpoint extends Checkpoint {
   /** Set when the newest checkpoint could not be used and the previous one was. */
   warning?: string;
-  /** A state.bin of ipcae before checkpoints carried metrics and a checksum (no check possible). */
-  legacy?: boolean;
 }
 
 /**
@@ -84,9 +82,10 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint | undefined {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
     if (name === CHECKPOINT && bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-      // written by ipcae before checkpoints had a checksum: the torch archive alone, metrics beside it
+      // written by ipcae before checkpoints had a checksum: the torch archive alone, metrics beside
+      // it (epoch unknown here: the caller trims the metrics to the loaded state's epoch)
       const m = path.join(dir, 'metrics.arrow');
-      return { epoch: -1, state: bytes, history: existsSync(m) ? readMetrics(readFileSync(m)) : [], legacy: true };
+      return { epoch: -1, state: bytes, history: existsSync(m) ? readMetrics(readFileSync(m)) : [] };
     }
     const c = decodeCheckpoint(bytes);
     if (typeof c !== 'string') {

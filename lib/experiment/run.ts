@@ -115,9 +115,12 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     hooks.onStart?.({ resumedFromEpoch: manifest.resumedFromEpoch, epochs: cfg.epochs, device: manifest.device });
     const t0 = Date.now();
     // The checkpoint holds the state and every epoch's metrics; metrics.arrow is a copy for readers.
+    let metricsWritten = -1; // epochs in metrics.arrow as this process last wrote it
     const save = async () => {
-      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history });
-      writeAtomic(metricsFile, metricsToIPC(history));
+      const metrics = metricsToIPC(history);
+      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history }, metrics);
+      writeAtomic(metricsFile, metrics);
+      metricsWritten = history.length;
     };
     let epoch = trainer.info().epoch;
     try {
@@ -139,8 +142,9 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       }
       throw e;
     }
-    // metrics.arrow may lag the checkpoint after a kill between the two writes: bring it up to date.
-    writeAtomic(metricsFile, metricsToIPC(history));
+    // Resumed from a final checkpoint without training: metrics.arrow may lag it (a kill between
+    // the two writes), so bring it up to date.
+    if (metricsWritten !== history.length) writeAtomic(metricsFile, metricsToIPC(history));
     // A diverged seed has no result: no selection or parameter file, not in the mean.
     const all = await trainer.results();
     const results = all.filter((r) => r.divergedAtEpoch === null);

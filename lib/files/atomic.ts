@@ -18,9 +18,6 @@ export function writeStep(): void {
   if (killAt > 0 && writeSteps === killAt) process.kill(process.pid, 'SIGKILL');
 }
 
-/** Write steps taken so far in this process (the tests size their fault injection with it). */
-export const writeStepsTaken = () => writeSteps;
-
 function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {

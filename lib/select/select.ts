@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError, invalidArgument } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
 import { selectOptionsSchema, selectionFileSchema, type SelectOptions } from './options.js';
-import { prepareTable, readTable, type TablePrepOptions, type Task } from '../data/table.js';
+import { isArrowTable, prepareTable, readTable, type TablePrepOptions, type Task } from '../data/table.js';
 
 export type { SelectOptions } from './options.js';
 
@@ -94,9 +94,7 @@ export class FeatureSelection {
 }
 
 export async function selectFeatures(input: Table | string, options: SelectOptions): Promise<FeatureSelection> {
-  // duck-typed: a Table from another copy of apache-arrow is still a Table
-  const isTable = (v: unknown) => typeof v === 'object' && v !== null && 'schema' in v && typeof (v as Table).getChild === 'function';
-  if (typeof input !== 'string' && !isTable(input)) throw invalidArgument('the table', 'an apache-arrow Table or the path of an Arrow IPC file', input);
+  if (typeof input !== 'string' && !isArrowTable(input)) throw invalidArgument('the table', 'an apache-arrow Table or the path of an Arrow IPC file', input);
   if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object with at least k', options);
   const o = parseOrThrow(selectOptionsSchema, options, 'options');
   const table = readTable(input);
