@@ -1,10 +1,11 @@
-// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape] [--epochs N] [--replicas 1,10]
+// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
 import os from 'node:os';
 import { Command } from 'commander';
 import { Trainer, capabilities } from '../lib/index.js';
+import { tablesCase } from './tables.js';
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -79,7 +80,9 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables', 'mice-shape,mnist-shape')
+    .option('--rows <n>', 'rows of the tables case', '100000')
+    .option('--cols <n>', 'columns of the tables case', '500')
     .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
@@ -96,8 +99,10 @@ async function main() {
       for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs), Number(o.threads)));
     } else if (name === 'mice-shape') {
       console.log(await miceShape(o.device, 10, Number(o.miceEpochs), Number(o.threads)));
+    } else if (name === 'tables') {
+      for (const line of await tablesCase(Number(o.rows), Number(o.cols))) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape or mice-shape)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape or tables)`);
       process.exitCode = 2;
     }
   }

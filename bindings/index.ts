@@ -1,8 +1,11 @@
 // Loads the native addon (build/Release/ipcae.node) with node-gyp-build and types its surface.
 // A failed load becomes advice: what is missing and how to get it.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
+import { IpcaeError } from '../lib/errors.js';
+import { packageRoot } from '../lib/files/package-root.js';
 
 export interface NativeCapabilities {
   torchVersion: string;
@@ -106,42 +109,49 @@ export interface NativeAddon {
   }): Promise<SelectionCheckResult>;
 }
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The system packages the addon needs, as the one apt line (package.json "ipcae".systemPackages). */
+export function aptLine(): string {
+  const pj = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { ipcae?: { systemPackages?: string[] } };
+  return `apt-get install --no-install-recommends ${(pj.ipcae?.systemPackages ?? []).join(' ')}`;
+}
+
+/** How to rebuild: inside a user's project (installed under node_modules) or in a clone of ipcae. */
+export function rebuildCommand(root = packageRoot()): string {
+  return root.split(path.sep).includes('node_modules') ? 'npm rebuild ipcae' : 'npm run build:native';
+}
 
 /** Turns a dlopen failure into a sentence that says what to do. */
-export function adviceFor(message: string): string {
+export function adviceFor(message: string, rebuild = rebuildCommand()): string {
   if (/No native build was found|Cannot find module|ENOENT/.test(message)) {
-    return (
-      'the native addon is not built. Run `npm run build:native` (needs LibTorch: ' +
-      '`apt-get install --no-install-recommends libtorch-dev libopenblas0-openmp libopenblas0-pthread cmake g++`, ' +
-      'or `node scripts/setup.mjs` as root).'
-    );
+    const npm11 =
+      rebuild === 'npm rebuild ipcae'
+        ? " (npm 11 skips dependencies' install scripts unless allowed: `npm install-scripts approve ipcae` first)"
+        : '';
+    return `the native addon is not built. Run \`${rebuild}\`${npm11}; it needs LibTorch and a compiler (on Debian/Ubuntu as root: \`${aptLine()}\`).`;
   }
   const lib = /(lib(?:torch|c10|gomp|blas|lapack|openblas)[\w.\-]*\.so[\w.]*)/.exec(message);
   if (/cannot open shared object file/.test(message) && lib) {
     return (
-      `the shared library ${lib[1]} was not found. Install LibTorch (Debian: apt-get install libtorch-dev ` +
-      'libopenblas0-openmp) or rebuild against the LibTorch you have: npm run build:native -- --CDTorch_DIR=…; ' +
-      'for a LibTorch outside the system paths, its lib directory must be on LD_LIBRARY_PATH or in the RPATH.'
+      `the shared library ${lib[1]} was not found. Install LibTorch (Debian/Ubuntu as root: \`${aptLine()}\`) or rebuild against the LibTorch you have: ` +
+      `Torch_DIR=/path/to/share/cmake/Torch ${rebuild}; for a LibTorch outside the system paths, its lib directory must be on LD_LIBRARY_PATH or in the RPATH.`
     );
   }
   if (/undefined symbol.*(cxx11|CXXABI_|GLIBCXX_)|(CXXABI_|GLIBCXX_)[\d.]+' not found/.test(message)) {
     return (
-      'C++ ABI or libstdc++ mismatch between the addon and LibTorch. Rebuild from source on this machine ' +
-      '(npm run build:native) with the same compiler family LibTorch was built with; a pip LibTorch uses ' +
-      'the new (CXX11) ABI since PyTorch 2.x.'
+      `C++ ABI or libstdc++ mismatch between the addon and LibTorch. Rebuild from source on this machine (\`${rebuild}\`) ` +
+      'with the same compiler family LibTorch was built with; a pip LibTorch uses the new (CXX11) ABI since PyTorch 2.x.'
     );
   }
   if (/GLIBC_[\d.]+' not found/.test(message)) {
-    return 'the addon or LibTorch needs a newer glibc than this system has: build on this machine or use a newer OS.';
+    return `the addon or LibTorch needs a newer glibc than this system has: rebuild on this machine (\`${rebuild}\`) or use a newer OS.`;
   }
   if (/undefined symbol/.test(message)) {
-    return 'the addon was built against a different LibTorch than the one loaded now: rebuild with npm run build:native.';
+    return `the addon was built against a different LibTorch than the one loaded now: rebuild it (\`${rebuild}\`).`;
   }
   if (/ERR_DLOPEN_DISABLED|--no-addons/.test(message)) {
     return 'native addons are disabled in this Node process (--no-addons): ipcae needs one.';
   }
-  return 'rebuild it with npm run build:native; see the README for requirements.';
+  return `rebuild it (\`${rebuild}\`); see ipcae's README for what it needs.`;
 }
 
 let cached: NativeAddon | undefined;
@@ -151,16 +161,38 @@ export function loadNative(): NativeAddon {
   const require = createRequire(import.meta.url);
   try {
     const load = require('node-gyp-build') as (dir: string) => unknown;
-    cached = load(packageRoot) as NativeAddon;
+    cached = load(packageRoot()) as NativeAddon;
     return cached;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const err = new Error(`ipcae: could not load the native addon: ${adviceFor(message)}\n  (${message})`) as Error & {
-      code: string;
-      cause: unknown;
-    };
-    err.code = 'ERR_NATIVE_LOAD';
-    err.cause = e;
-    throw err;
+    throw new IpcaeError('ERR_NATIVE_LOAD', `ipcae: could not load the native addon: ${adviceFor(message)}\n  (${message})`, { cause: e });
   }
+}
+
+let preloading: Promise<NativeAddon> | undefined;
+
+/**
+ * Loads the addon without blocking the event loop for LibTorch's start-up (about 0.5 s of dlopen
+ * and static initialisers): a worker thread loads it first, so that LibTorch is in the process and
+ * the load on this thread only registers the addon. A failure is the same ERR_NATIVE_LOAD as
+ * loadNative's.
+ */
+export function preloadNative(): Promise<NativeAddon> {
+  if (cached) return Promise.resolve(cached);
+  preloading ??= new Promise<void>((resolve) => {
+    const w = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+try { require(workerData.gypBuild)(workerData.root); parentPort.postMessage(true); } catch { parentPort.postMessage(false); }`,
+      { eval: true, workerData: { root: packageRoot(), gypBuild: createRequire(import.meta.url).resolve('node-gyp-build') } },
+    );
+    const done = () => {
+      void w.terminate();
+      resolve();
+    };
+    w.once('message', done);
+    w.once('error', done);
+  }).then(() => loadNative());
+  // a failed load is not remembered: the next call tries again (after a rebuild, say)
+  preloading.catch(() => (preloading = undefined));
+  return preloading;
 }

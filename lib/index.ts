@@ -1,4 +1,4 @@
-export { Trainer, capabilities } from './train/trainer.js';
+export { Trainer, capabilities, preload } from './train/trainer.js';
 export type {
   DataInput,
   SplitInput,
@@ -17,8 +17,14 @@ export type { ErrorCode } from './errors.js';
 export { uniquePercentage, gjsd, meanMaxProbability } from './train/metrics.js';
 export { selectFeatures, FeatureSelection } from './select/select.js';
 export type { SelectOptions, SeedSelection, FeatureSelectionData } from './select/select.js';
-export { prepareTable, readTable } from './data/table.js';
-export type { TablePrepOptions, PreparedTable, Task, Scaling } from './data/table.js';
+export { prepareTable, prepareTableAsync } from './data/table.js';
+export type { TablePrepOptions, PreparedTable, Task, Scaling, IgnoredColumn, OneHotEncoding } from './data/table.js';
+export { readTable, readTableSync, readTableBytes, sniffFormat, READABLE_FORMATS } from './data/read.js';
+export type { TableInput, TableFormat, ReadResult } from './data/read.js';
+export type { MatrixInput } from './data/memory.js';
+export { readTableAsync, readAndPrepare } from './data/read-async.js';
+export { columnPolicy } from './data/columns.js';
+export type { ColumnPolicy, ColumnKind } from './data/columns.js';
 export type { PreparedDataset } from './data/dataset.js';
 export { runExperiment } from './experiment/run.js';
 export { summarize } from './experiment/summary.js';

@@ -2,7 +2,7 @@
 // otherwise the exact command is printed), npm dependencies, the native addon, the TypeScript build.
 // Idempotent and quick when everything is already there.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,15 +30,19 @@ function torchAvailable() {
 }
 
 // --- system packages
-const missing = [];
-if (!has('cmake')) missing.push('cmake');
-if (!has('g++')) missing.push('g++');
-if (!has('make')) missing.push('make');
-if (!torchAvailable()) missing.push('libtorch-dev');
+// The packages are package.json's "ipcae".systemPackages (the one list the addon's advice uses too).
 // OpenBLAS: the OpenMP build is what the addon links (shares LibTorch's threads); the pthread build
 // makes the system default BLAS an optimised one (reference BLAS is ~13x slower).
-if (!existsSync(`${libdir}/openblas-openmp/libblas.so.3`)) missing.push('libopenblas0-openmp');
-if (!existsSync(`${libdir}/openblas-pthread/libblas.so.3`)) missing.push('libopenblas0-pthread');
+const { systemPackages } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).ipcae;
+const present = {
+  cmake: () => has('cmake'),
+  'g++': () => has('g++'),
+  make: () => has('make'),
+  'libtorch-dev': torchAvailable,
+  'libopenblas0-openmp': () => existsSync(`${libdir}/openblas-openmp/libblas.so.3`),
+  'libopenblas0-pthread': () => existsSync(`${libdir}/openblas-pthread/libblas.so.3`),
+};
+const missing = systemPackages.filter((p) => !(present[p] ?? (() => false))());
 if (missing.length) {
   const cmd = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -83,4 +87,5 @@ if (!addon) {
 }
 // --- TypeScript
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+run(process.execPath, [path.join(root, 'scripts', 'build-cjs.mjs')]);
 log('ready');

@@ -208,12 +208,12 @@ test('CLI on a user Arrow IPC file with a string target', () => {
 
 test('library API: clear errors for text features, nulls, one-class targets, empty files; impute on request', async () => {
   const text = tableFromArrays({ a: new Float32Array([1, 2, 3, 4]), name: ['x', 'y', 'z', 'w'], label: ['p', 'q', 'p', 'q'] });
-  await assert.rejects(selectFeatures(text, { k: 1, target: 'label' }), /'name' is text: list them in exclude/);
+  await assert.rejects(selectFeatures(text, { k: 1, target: 'label' }), /'name' is text \(a category\): list it in exclude/);
   const withNull = tableFromArrays({ a: [1, null, 3, 4, 5, 6, 7, 8, 9, 10], b: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], y: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1] });
   await assert.rejects(selectFeatures(withNull, { k: 1, target: 'y' }), /1 in 'a'.*impute/);
   const imputed = await selectFeatures(withNull, { k: 1, target: 'y', impute: 'mean', epochs: 1, batchSize: 2, hidden: [4] });
   assert.equal(imputed.features.length, 1);
-  const oneClass = tableFromArrays({ a: new Float32Array([1, 2, 3]), y: ['s', 's', 's'] });
+  const oneClass = tableFromArrays({ a: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), y: new Array(10).fill('s') });
   await assert.rejects(selectFeatures(oneClass, { k: 1, target: 'y' }), /at least two classes/);
   await assert.rejects(selectFeatures(text, { k: 1, target: 'nope' }), /column named 'nope'/);
   const empty = path.join(tmp(), 'empty.arrow');

@@ -7,7 +7,8 @@ import { main as runMain } from './run.js';
 import { slurmMain } from './slurm.js';
 import { compareRuns, readRuns } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
-import { readTable } from '../data/table.js';
+import { readTableAsync } from '../data/read-async.js';
+import { columnPolicy } from '../data/columns.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
 
 /** Turns a thrown error into a message and an exit status (2 for usage errors). */
@@ -72,15 +73,20 @@ export async function main(argv = process.argv): Promise<number> {
     });
   data
     .command('info')
-    .argument('<name-or-file>', 'a dataset name or an Arrow IPC file')
+    .argument('<name-or-file>', 'a dataset name or a table file (Arrow IPC, Parquet, CSV/TSV)')
     .option('--data-dir <dir>', 'raw files directory (default $IPCAE_DATA or ~/.cache/ipcae)')
-    .action((what: string, o: { dataDir?: string }) => {
+    .action(async (what: string, o: { dataDir?: string }) => {
       if (what in DATASET_REGISTRY) {
         const d = loadNamedDataset(what, dataDir(o.dataDir));
         console.log(JSON.stringify({ name: d.name, features: d.inputDim, classes: d.classes, classNames: d.classNames, split: { train: d.indices.train.length, val: d.indices.val.length, test: d.indices.test.length }, firstFeatures: d.featureNames.slice(0, 5), sources: d.sources }, null, 2));
       } else {
-        const t = readTable(what);
-        console.log(JSON.stringify({ file: what, rows: t.numRows, columns: t.schema.fields.map((f) => `${f.name}: ${String(f.type)}`) }, null, 2));
+        const { table: t, meta } = await readTableAsync(what);
+        const columns = t.schema.fields.map((f) => {
+          const p = columnPolicy(f.type);
+          const use = p.kind === 'numeric' ? 'feature' : p.kind === 'category' ? 'category (exclude it, use it as the target, or --categorical onehot)' : p.kind === 'null' ? 'ignored' : 'error unless excluded';
+          return { name: f.name, type: p.typeName, nulls: t.getChild(f.name)!.nullCount, use, ...(p.reason ? { reason: p.reason } : {}) };
+        });
+        console.log(JSON.stringify({ file: what, format: meta.format, rows: t.numRows, columns, ...(meta.dropped.length ? { dropped: meta.dropped } : {}) }, null, 2));
       }
     });
   try {

@@ -50,3 +50,9 @@ export const hiddenFlag = (flag: string) => (v: string) => {
     throw new InvalidArgumentError(`Expected positive integers (or '' for none) for ${flag} but received ${quoted(v)}`);
   return items.map(Number);
 };
+
+/** One of a fixed set of words. */
+export const choiceFlag = (flag: string, allowed: readonly string[]) => (v: string) => {
+  if (!allowed.includes(v)) throw new InvalidArgumentError(`Expected ${allowed.map(quoted).join(' or ')} for ${flag} but received ${quoted(v)}`);
+  return v;
+};

@@ -7,14 +7,20 @@ import { Command, CommanderError } from 'commander';
 import { runExperiment } from '../experiment/run.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { METHODS } from '../train/methods.js';
-import { hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
+import { choiceFlag, hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
 import { ensureDir } from '../files/dirs.js';
-import { isArrowFile, loadDataset, type TableOptions } from '../data/load.js';
+import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { comparisonTable } from '../report/compare.js';
+
+const METRIC_WORDS: Record<string, { val: string; test: string }> = {
+  classification: { val: 'val acc', test: 'test accuracy' },
+  reconstruction: { val: 'val err', test: 'test reconstruction error' },
+  regression: { val: 'val mse', test: 'test MSE' },
+};
 
 function progressLine(tty: boolean) {
   let last = '';
@@ -36,15 +42,17 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
   return cmd
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
     .option(
-      lists ? '--dataset <names>' : '--dataset <name|file.arrow>',
-      `mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, har, mice, or an Arrow IPC file of your own${lists ? '; comma-separated for several' : ''}`,
+      lists ? '--dataset <names>' : '--dataset <name|file>',
+      `mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, har, mice, or a table file of your own (Arrow IPC, Parquet, CSV/TSV)${lists ? '; comma-separated for several' : ''}`,
       'mnist-embedded',
     )
-    .option('--target <column>', 'Arrow file: the label column (classification)')
-    .option('--exclude <list>', 'Arrow file: columns that are not features, comma-separated', listFlag('--exclude'))
-    .option('--split-column <column>', "Arrow file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")
+    .option('--target <column>', 'table file: the target column (classes, or numbers for --task regression)')
+    .option('--exclude <list>', 'table file: columns that are not features, comma-separated', listFlag('--exclude'))
+    .option('--split-column <column>', "table file: a column of 'train' / 'val' / 'test' (default: 60/20/20, seed 42)")
+    .option('--impute <how>', "table file: missing feature values are an error (default) or 'mean' (train means)", choiceFlag('--impute', ['error', 'mean']))
+    .option('--categorical <how>', "table file: text columns are an error (default) or 'onehot' features 'column=value'", choiceFlag('--categorical', ['error', 'onehot']))
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
-    .option(lists ? '--task <tasks>' : '--task <task>', `classification | reconstruction${lists ? ' (comma-separated for both)' : ''}`, 'classification')
+    .option(lists ? '--task <tasks>' : '--task <task>', `classification | reconstruction | regression (a table file with a numeric target)${lists ? '; comma-separated for several' : ''}`, 'classification')
     .option('--method <method>', METHODS.join(' | '))
     .option('--methods <list>', 'several methods, one after another, then a comparison table', listFlag('--methods', METHODS))
     .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", seedsFlag('--seeds'))
@@ -115,7 +123,10 @@ const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
  * ERR_INVALID_ARGUMENT naming the flag. `cli(k)` tells whether option k was given on the command line.
  */
 export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean, dataset: string = o.dataset, task: string = o.task): ResolvedRun[] {
-  if (!['classification', 'reconstruction'].includes(task)) throw usageError(`Expected 'classification' or 'reconstruction' for --task but received '${task}'`);
+  if (!['classification', 'reconstruction', 'regression'].includes(task))
+    throw usageError(`Expected 'classification', 'reconstruction' or 'regression' for --task but received '${task}'`);
+  if (task === 'regression' && !isTableFile(dataset))
+    throw usageError(`Expected a table file for --task regression (the paper's datasets have classes) but --dataset is '${dataset}'`);
   // Each flag's value is checked against the config schema's field here, so that a bad value is
   // blamed on the flag, never on the config file it overrides.
   for (const [key, flag] of Object.entries(FLAG_OF_KEY)) {
@@ -141,12 +152,12 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
   } as Partial<ExperimentConfigInput>;
   if (cli('dataset')) overrides.dataset = dataset;
   if (cli('task')) overrides.task = task as ExperimentConfigInput['task'];
-  const arrowFile = isArrowFile(dataset);
-  if (arrowFile && !existsSync(dataset)) throw usageError(`Expected an existing Arrow IPC file for --dataset but ${dataset} does not exist`);
+  const arrowFile = isTableFile(dataset);
+  if (arrowFile && !existsSync(dataset)) throw usageError(`Expected an existing table file (Arrow IPC, Parquet, CSV) for --dataset but ${dataset} does not exist`);
   if (arrowFile && !o.config && o.k === undefined) throw usageError(`Expected --k (features to select) for a run on ${dataset}`);
   const configFile = (o.config as string | undefined) ?? defaultConfigFile(dataset, task);
   if (!o.config && !arrowFile && !existsSync(configFile))
-    throw usageError(`Expected 'mnist-embedded', a paper dataset (${DATASETS.filter((d) => d !== 'mnist-embedded').join(', ')}) or an .arrow file for --dataset but received '${dataset}' (no ${configFile})`);
+    throw usageError(`Expected 'mnist-embedded', a paper dataset (${DATASETS.filter((d) => d !== 'mnist-embedded').join(', ')}) or a table file (Arrow IPC, Parquet, CSV) for --dataset but received '${dataset}' (no ${configFile})`);
   const methods = (o.methods as string[] | undefined) ?? [undefined];
   return methods.map((m) => {
     const ov = m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides;
@@ -154,7 +165,7 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
       arrowFile && !o.config
         ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset, task }, 'command line')
         : loadExperimentConfig(configFile, ov);
-    return { cfg, table: { target: o.target, exclude: o.exclude, splitColumn: o.splitColumn, task: cfg.task } };
+    return { cfg, table: { target: o.target, exclude: o.exclude, splitColumn: o.splitColumn, task: cfg.task, taskGiven: cli('task') || Boolean(o.config), impute: o.impute, categorical: o.categorical } };
   });
 }
 
@@ -189,7 +200,8 @@ export async function main(argv = process.argv): Promise<number> {
           : o.out
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
       ensureDir(out); // an unwritable --out fails now, before the data is read (ERR_OUTPUT)
-      const data = loadDataset(cfg.dataset, dataDir(o.dataDir), table);
+      const data = await loadDataset(cfg.dataset, dataDir(o.dataDir), table);
+      if (!quiet) for (const g of data.ignored ?? []) console.log(`ipcae-run: column '${g.column}' is not a feature: ${g.reason}`);
       if (!quiet)
         console.log(
           `ipcae-run: ${cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,
@@ -201,11 +213,11 @@ export async function main(argv = process.argv): Promise<number> {
         onWarning: (m) => console.error(`ipcae-run: warning: ${m}`),
         onEpoch: (ep) => {
           if (quiet) return;
-          const vals = ep.replicas.map((r) => (cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));
+          const vals = ep.replicas.map((r) => (r.diverged ? 'diverged' : cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));
           const up = ep.replicas.map((r) => r.uniquePct.toFixed(0));
           const eta = ((cfg.epochs - ep.epoch - 1) * ep.seconds).toFixed(0);
           bar.update(
-            `epoch ${ep.epoch + 1}/${cfg.epochs}  T=${ep.temperature.toPrecision(3)}  ${cfg.task === 'classification' ? 'val acc' : 'val err'} ${vals.join(' ')}  unique% ${up.join(' ')}  ${ep.seconds.toFixed(2)} s/epoch  ETA ${eta} s`,
+            `epoch ${ep.epoch + 1}/${cfg.epochs}  T=${ep.temperature.toPrecision(3)}  ${METRIC_WORDS[cfg.task].val} ${vals.join(' ')}  unique% ${up.join(' ')}  ${ep.seconds.toFixed(2)} s/epoch  ETA ${eta} s`,
           );
         },
       });
@@ -214,7 +226,7 @@ export async function main(argv = process.argv): Promise<number> {
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else
         console.log(
-          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${cfg.task === 'classification' ? 'test accuracy' : 'test reconstruction error'} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s; results in ${out}`,
+          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${METRIC_WORDS[cfg.task].test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s; results in ${out}`,
         );
     }
     if (summaries.length > 1 && !o.json) console.log('\n' + comparisonTable(summaries));

@@ -7,7 +7,7 @@ import { addExperimentOptions, resolveRuns } from './run.js';
 import { intFlag, listFlag } from './parse.js';
 import { capabilities } from '../train/trainer.js';
 import { dataDir } from '../data/registry.js';
-import { isArrowFile } from '../data/load.js';
+import { isTableFile } from '../data/load.js';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import {
@@ -110,7 +110,7 @@ export function buildSlurmProgram(): Command {
       const runs = datasets.flatMap((d) =>
         tasksAsked.map((t) => resolveRuns(o, cli, d, t)).flat(),
       );
-      for (const r of runs) if (isArrowFile(r.cfg.dataset)) r.cfg.dataset = path.resolve(r.cfg.dataset);
+      for (const r of runs) if (isTableFile(r.cfg.dataset)) r.cfg.dataset = path.resolve(r.cfg.dataset);
       const tasks = planTasks(runs, o.perSeed);
       const dir = path.resolve(o.out ?? path.join('runs', `slurm-${new Date().toISOString().replace(/[:.]/g, '-')}`));
       const resources: SlurmResources = {

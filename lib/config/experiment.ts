@@ -2,10 +2,10 @@
 // file and the key, and command-line overrides. The resolved config is what a run records.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { IpcaeError } from '../errors.js';
+import { packageRoot } from '../files/package-root.js';
 import { formatIssue } from '../validate.js';
 import { METHODS } from '../train/methods.js';
 import { trainerOptionsSchema } from '../train/options.js';
@@ -18,7 +18,8 @@ const t = trainerOptionsSchema.shape;
 export const experimentSchema = z
   .object({
     dataset: z.string().min(1),
-    task: z.enum(['classification', 'reconstruction']),
+    /** regression: a user's table with a numeric target (the paper's datasets have classification and reconstruction). */
+    task: z.enum(['classification', 'reconstruction', 'regression']),
     method: z.enum(METHODS).default('ip-cae'),
     k: t.k,
     batchSize: t.batchSize.unwrap(),
@@ -41,8 +42,7 @@ export const experimentSchema = z
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type ExperimentConfigInput = z.input<typeof experimentSchema>;
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const CONFIG_DIR = path.join(packageRoot, 'configs');
+export const CONFIG_DIR = path.join(packageRoot(), 'configs');
 
 /** The shipped config of a dataset and task. */
 export function defaultConfigFile(dataset: string, task: string): string {

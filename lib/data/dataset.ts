@@ -7,9 +7,10 @@ export interface PreparedDataset {
   classNames: string[];
   inputDim: number;
   classes: number;
-  train: { x: Float32Array; y: Int32Array };
-  val: { x: Float32Array; y: Int32Array };
-  test: { x: Float32Array; y: Int32Array };
+  /** y: class indices (classification), the target (regression, one value per row), or zeros (reconstruction). */
+  train: { x: Float32Array; y: Int32Array | Float32Array };
+  val: { x: Float32Array; y: Int32Array | Float32Array };
+  test: { x: Float32Array; y: Int32Array | Float32Array };
   indices: { train: number[]; val: number[]; test: number[] };
   /** The raw files read, with their SHA-256 (recorded in run manifests). */
   sources: { file: string; sha256: string }[];

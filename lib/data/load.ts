@@ -1,32 +1,49 @@
-// Loads a dataset for a run: a named paper dataset (through its Arrow cache) or a user's Arrow IPC file.
+// Loads a dataset for a run: a named paper dataset (through its Arrow cache) or a user's table file
+// (Arrow IPC, Parquet, CSV/TSV — recognised by content).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
-import { prepareTable, readTable } from './table.js';
-import { loadNamedDataset } from './registry.js';
+import { readAndPrepare } from './read-async.js';
+import { loadNamedDataset, DATASET_REGISTRY } from './registry.js';
 import { IpcaeError } from '../errors.js';
+import type { IgnoredColumn, Task } from './table.js';
 
 export interface TableOptions {
   target?: string;
   exclude?: string[];
   splitColumn?: string;
-  task: 'classification' | 'reconstruction';
+  task: Task;
+  /** The task was given (--task or a config file); otherwise the target's type decides, and must agree. */
+  taskGiven?: boolean;
+  impute?: 'error' | 'mean';
+  categorical?: 'error' | 'onehot';
 }
 
-export const isArrowFile = (name: string) => /\.(arrow|ipc|feather)$/i.test(name);
+/** A --dataset that names a file rather than a registered dataset (its format is found by content). */
+export const isTableFile = (name: string) => !(name in DATASET_REGISTRY) && (/[\\/]|\.[A-Za-z0-9]+$/.test(name) || existsSync(name));
 
-/** A user's Arrow IPC file as a prepared dataset (min-max scaling fitted on train, 60/20/20 unless a split column is given). */
-export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset {
-  if (o.task === 'classification' && !o.target)
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --target <column> for a classification run on ${file} (or --task reconstruction)`);
-  const prep = prepareTable(readTable(file), {
-    target: o.task === 'classification' ? o.target : undefined,
-    task: o.task,
+/** A user's table file as a prepared dataset (min-max scaling fitted on train, 60/20/20 unless a split column is given). */
+export async function loadTableDataset(file: string, o: TableOptions): Promise<PreparedDataset & { ignored: IgnoredColumn[] }> {
+  if (o.task !== 'reconstruction' && !o.target)
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --target <column> for a ${o.task} run on ${file} (or --task reconstruction)`);
+  const infer = o.task === 'classification' && o.taskGiven === false;
+  const { prep, meta } = await readAndPrepare(file, {
+    target: o.task === 'reconstruction' ? undefined : o.target,
+    task: infer ? undefined : o.task,
     exclude: [...(o.exclude ?? []), ...(o.task === 'reconstruction' && o.target ? [o.target] : [])],
     split: o.splitColumn ? { column: o.splitColumn } : undefined,
+    impute: o.impute,
+    categorical: o.categorical,
   });
+  if (infer && prep.task !== 'classification')
+    throw new IpcaeError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected a classification target but the target '${o.target}' is ${prep.targetType ?? 'a number'} with non-integer values (a regression target): ` +
+        'pass --task regression, or --task classification to treat each value as a class',
+    );
   const D = prep.featureNames.length;
-  const y = (s: { y?: Int32Array | Float32Array; rows: number[] }) => (s.y as Int32Array | undefined) ?? new Int32Array(s.rows.length);
+  const y = (s: { y?: Int32Array | Float32Array; rows: number[] }) => s.y ?? new Int32Array(s.rows.length);
   return {
     name: path.basename(file),
     featureNames: prep.featureNames,
@@ -38,11 +55,11 @@ export function loadArrowDataset(file: string, o: TableOptions): PreparedDataset
     test: { x: prep.splits.test.x, y: y(prep.splits.test) },
     indices: { train: prep.splits.train.rows, val: prep.splits.val.rows, test: prep.splits.test.rows },
     sources: [{ file: path.resolve(file), sha256: sha256File(file) }],
+    ignored: [...meta.dropped, ...prep.ignored],
   };
 }
 
-export function loadDataset(name: string, dir: string, table?: TableOptions): PreparedDataset {
-  if (isArrowFile(name)) return loadArrowDataset(name, table ?? { task: 'classification' });
+export async function loadDataset(name: string, dir: string, table?: TableOptions): Promise<PreparedDataset & { ignored?: IgnoredColumn[] }> {
+  if (isTableFile(name)) return loadTableDataset(name, table ?? { task: 'classification' });
   return loadNamedDataset(name, dir);
 }
-

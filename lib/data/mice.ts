@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import Papa from 'papaparse';
 import { IpcaeError } from '../errors.js';
 import { trainTestSplit } from './random.js';
 import { readRawFile } from './raw.js';
@@ -24,45 +25,80 @@ export function findMiceFile(dir: string): string | undefined {
 
 type Cell = string | number | null | undefined;
 
-/** The protein matrix and SPEC 6 labels from a header and rows (CSV text or spreadsheet cells). */
-function miceTable(file: string, header: string[], rows: Cell[][]) {
+const VOCABULARY = { Genotype: ['Control', 'Ts65Dn'], Treatment: ['Memantine', 'Saline'], Behavior: ['C/S', 'S/C'] } as const;
+
+/**
+ * The protein matrix and SPEC 6 labels from a header and rows (CSV text or spreadsheet cells).
+ * Every row is checked: its field count, numbers (or blanks) in the 77 protein columns, the words
+ * of Genotype / Treatment / Behavior, and `class` agreeing with them — a shifted row fails here,
+ * naming the file, the line and the column, instead of training on mislabelled data.
+ */
+function miceTable(file: string, header: string[], rows: Cell[][], lineOf: (r: number) => number) {
   const col = (name: string) => {
     const i = header.indexOf(name);
-    if (i < 0) throw new IpcaeError('ERR_DATA', `${file}: missing column '${name}'`);
+    if (i < 0) throw new IpcaeError('ERR_DATA', `${file}: line 1: missing column '${name}'`);
     return i;
   };
   const g = col('Genotype'),
     t = col('Treatment'),
     b = col('Behavior');
+  const cls = header.indexOf('class');
   const proteinCols = header.map((h, i) => [h, i] as const).filter(([h]) => h.endsWith('_N'));
   if (proteinCols.length !== 77) throw new IpcaeError('ERR_DATA', `${file}: expected 77 protein columns (*_N), found ${proteinCols.length}`);
+  const word = (v: Cell) => String(v ?? '').trim();
+  rows.forEach((c, r) => {
+    if (c.length !== header.length)
+      throw new IpcaeError('ERR_DATA', `${file}: line ${lineOf(r)} has ${c.length} fields, expected ${header.length} (the header's): a ragged or shifted row`);
+    for (const [name, i] of [
+      ['Genotype', g],
+      ['Treatment', t],
+      ['Behavior', b],
+    ] as const) {
+      const allowed = VOCABULARY[name] as readonly string[];
+      if (!allowed.includes(word(c[i])))
+        throw new IpcaeError('ERR_DATA', `${file}: line ${lineOf(r)}, column '${name}': expected ${allowed.join(' or ')} but found '${word(c[i])}' (a shifted row?)`);
+    }
+    if (cls >= 0) {
+      const want = `${word(c[g]) === 'Control' ? 'c' : 't'}-${word(c[b]) === 'C/S' ? 'CS' : 'SC'}-${word(c[t]) === 'Memantine' ? 'm' : 's'}`;
+      if (word(c[cls]) !== want)
+        throw new IpcaeError('ERR_DATA', `${file}: line ${lineOf(r)}, column 'class': expected '${want}' (from Genotype, Behavior, Treatment) but found '${word(c[cls])}'`);
+    }
+  });
   const x = rows.map((c, r) =>
     proteinCols.map(([h, i]) => {
       const v = c[i];
       if (v === '' || v === null || v === undefined) return NaN;
-      const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) throw new IpcaeError('ERR_DATA', `${file}: row ${r + 2}, column '${h}': expected a number, found '${v}'`);
+      const n = typeof v === 'number' ? v : String(v).trim() === '' ? NaN : Number(v);
+      if (!Number.isFinite(n)) throw new IpcaeError('ERR_DATA', `${file}: line ${lineOf(r)}, column '${h}': expected a number, found '${v}'`);
       return n;
     }),
   );
-  const word = (v: Cell) => String(v ?? '').trim();
   // label = 1·[Control] + 2·[Memantine] + 4·[C/S]
   const y = rows.map((c) => (word(c[g]) === 'Control' ? 1 : 0) + (word(c[t]) === 'Memantine' ? 2 : 0) + (word(c[b]) === 'C/S' ? 4 : 0));
   return { featureNames: proteinCols.map(([h]) => h), x, y };
 }
 
-/** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear. */
+/** Reads the CSV export (plain or .gz) of Data_Cortex_Nuclear: papaparse, quoted fields allowed. */
 export function readMiceCsv(file: string) {
-  const lines = readRawFile(file, 'Mice Protein').toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n|\r/).filter((l) => l.length > 0);
-  if (lines.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${lines.length} line(s)`);
-  const header = lines[0].split(',');
-  const rows = lines.slice(1).map((l, r) => {
-    const c = l.split(',');
-    if (c.length !== header.length)
-      throw new IpcaeError('ERR_DATA', `${file}: row ${r + 2} has ${c.length} fields, expected ${header.length}`);
-    return c;
-  });
-  return miceTable(file, header, rows);
+  const text = readRawFile(file, 'Mice Protein').toString('utf8').replace(/^\uFEFF/, '');
+  const res = Papa.parse<string[]>(text, { skipEmptyLines: false });
+  const quoteError = res.errors.find((e) => e.type === 'Quotes');
+  if (quoteError) throw new IpcaeError('ERR_DATA', `${file}: row ${(quoteError.row ?? 0) + 1}: ${quoteError.message}`);
+  // Each record's line (a quoted field may span lines); blank lines are skipped, not counted as rows.
+  const records: { fields: string[]; line: number }[] = [];
+  let line = 1;
+  for (const fields of res.data) {
+    if (!(fields.length === 1 && fields[0].trim() === '')) records.push({ fields, line });
+    line += 1 + fields.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+  }
+  if (records.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header and rows, found ${records.length} line(s)`);
+  const body = records.slice(1);
+  return miceTable(
+    file,
+    records[0].fields.map((h) => h.trim()),
+    body.map((r) => r.fields),
+    (r) => body[r].line,
+  );
 }
 
 /** Reads UCI's Excel 97 workbook Data_Cortex_Nuclear.xls (plain or .gz): its first sheet. */
@@ -78,7 +114,8 @@ export function readMiceXls(file: string) {
   const sheet = book.Sheets[book.SheetNames[0]];
   const cells = XLSX.utils.sheet_to_json<Cell[]>(sheet, { header: 1, raw: true, defval: null, blankrows: false });
   if (cells.length < 2) throw new IpcaeError('ERR_DATA', `${file}: expected a header row and data rows in sheet '${book.SheetNames[0]}'`);
-  return miceTable(file, cells[0].map((h) => String(h ?? '')), cells.slice(1));
+  // Spreadsheet rows are lines of the sheet: row r of the data is sheet row r + 2.
+  return miceTable(file, cells[0].map((h) => String(h ?? '')), cells.slice(1).map((c) => [...c, ...new Array<Cell>(Math.max(0, cells[0].length - c.length)).fill(null)]), (r) => r + 2);
 }
 
 export function readMiceFile(file: string) {

@@ -106,21 +106,24 @@ interface IsoletPart {
 
 /** UCI's text form: 618 comma-separated values per line (617 features, then the class 1…26, e.g. "1."); plain, .gz or .Z. */
 export function readIsoletText(file: string): IsoletPart {
-  const lines = readRawFile(file, 'ISOLET').toString('latin1').split(/\r?\n/).filter((l) => l.trim() !== '');
+  // Blank lines are skipped; messages give each row's line in the file.
+  const all = readRawFile(file, 'ISOLET').toString('latin1').split(/\r?\n/);
+  const lineNo: number[] = [];
+  const lines = all.filter((l, i) => l.trim() !== '' && lineNo.push(i + 1) > 0);
   if (lines.length === 0) throw new IpcaeError('ERR_DATA', `${file}: no data rows (a truncated or empty file)`);
   const D = 617;
   const data = new Float64Array(lines.length * D);
   const gnd = new Int32Array(lines.length);
   lines.forEach((l, r) => {
     const f = l.split(',');
-    if (f.length !== D + 1) throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1} has ${f.length} values, expected 618 (617 features and the class)`);
+    if (f.length !== D + 1) throw new IpcaeError('ERR_DATA', `${file}: line ${lineNo[r]} has ${f.length} values, expected 618 (617 features and the class): a ragged or shifted row`);
     for (let j = 0; j < D; j++) {
       const v = Number(f[j]);
-      if (!Number.isFinite(v) || f[j].trim() === '') throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1}, column ${j + 1}: expected a number, found '${f[j].trim()}'`);
+      if (!Number.isFinite(v) || f[j].trim() === '') throw new IpcaeError('ERR_DATA', `${file}: line ${lineNo[r]}, column ${j + 1}: expected a number, found '${f[j].trim()}'`);
       data[r * D + j] = v;
     }
     const c = Number(f[D]);
-    if (!Number.isInteger(c) || c < 1 || c > 26) throw new IpcaeError('ERR_DATA', `${file}: line ${r + 1}: expected a class 1…26 in column 618, found '${f[D].trim()}'`);
+    if (!Number.isInteger(c) || c < 1 || c > 26) throw new IpcaeError('ERR_DATA', `${file}: line ${lineNo[r]}: expected a class 1…26 in column 618, found '${f[D].trim()}'`);
     gnd[r] = c;
   });
   return { fea: { rows: lines.length, cols: D, data }, gnd: { rows: lines.length, data: gnd } };

@@ -1,21 +1,38 @@
-// Arrow tables → the dense Float32 matrices the trainer takes: feature columns chosen by type,
-// targets as classes or regression values, nulls refused or imputed, splits, scaling fitted on train.
-import { readFileSync } from 'node:fs';
-import { DataType, tableFromIPC, type Table, type Vector } from 'apache-arrow';
-import { IpcaeError, describe } from '../errors.js';
+// Arrow tables → the dense Float32 matrices the trainer takes. Columns are chosen by the type policy
+// (columns.ts; the README's table); a column that is not used is reported with its reason, never
+// dropped silently. The target decides the task; splits; scaling fitted on the training rows.
+// The work is a generator that yields between column blocks, so the async form keeps the event
+// loop free on large tables.
+import type { Table, Vector } from 'apache-arrow';
+import { IpcaeError } from '../errors.js';
 import { torchRandperm } from './random.js';
+import { columnPolicy, isFloatType, isTextType, numericColumn, numericValues, textColumn, typeName } from './columns.js';
+import { DataType } from 'apache-arrow';
 
 export type Task = 'classification' | 'regression' | 'reconstruction';
 export type Scaling = 'none' | 'minmax' | 'standard';
 
 export interface TablePrepOptions {
   target?: string;
+  /** Explicit task; otherwise the target's type decides (README: targets). */
   task?: Task;
   features?: string[];
   exclude?: string[];
   split?: { column?: string; fractions?: [number, number, number]; seed?: number };
   scaling?: Scaling;
   impute?: 'error' | 'mean';
+  /** Text and dictionary columns: an error (default) or one-hot encoded as features 'column=value'. */
+  categorical?: 'error' | 'onehot';
+}
+
+export interface IgnoredColumn {
+  column: string;
+  reason: string;
+}
+
+export interface OneHotEncoding {
+  column: string;
+  categories: string[];
 }
 
 export interface PreparedTable {
@@ -24,125 +41,123 @@ export interface PreparedTable {
   classes?: string[];
   targetWidth: number;
   scaling: { kind: Scaling; offset: number[]; scale: number[] };
+  /** Columns of the table that are not features, with why. */
+  ignored: IgnoredColumn[];
+  /** Categorical columns expanded into one-hot features. */
+  encodings: OneHotEncoding[];
+  /** The target column's type as the README's table names it. */
+  targetType?: string;
   splits: Record<'train' | 'val' | 'test', { x: Float32Array; y?: Int32Array | Float32Array; rows: number[] }>;
 }
 
 const bad = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
-
-/** Duck-typed: a Table from another copy of apache-arrow is still a Table. */
-export function isArrowTable(v: unknown): v is Table {
-  return typeof v === 'object' && v !== null && 'schema' in v && typeof (v as Table).getChild === 'function';
-}
-
-export function readTable(input: Table | string): Table {
-  if (typeof input !== 'string') {
-    if (isArrowTable(input)) return input;
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected an apache-arrow Table or the path of an Arrow IPC file but received ${describe(input)}`);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(input);
-  } catch (e) {
-    throw new IpcaeError('ERR_DATA', `Cannot read Arrow IPC file ${input}: ${(e as Error).message}`);
-  }
-  if (bytes.length === 0) throw new IpcaeError('ERR_DATA', `${input}: the file is empty, expected an Arrow IPC file`);
-  try {
-    return tableFromIPC(bytes);
-  } catch (e) {
-    throw new IpcaeError('ERR_DATA', `${input}: not a readable Arrow IPC file (${(e as Error).message})`);
-  }
-}
-
-function isNumeric(t: DataType): boolean {
-  return DataType.isInt(t) || DataType.isFloat(t);
-}
-
-function numericColumn(v: Vector): Float64Array {
-  const n = v.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = v.get(i);
-    out[i] = x === null || x === undefined ? NaN : Number(x);
-  }
-  return out;
-}
+const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
+/** About this many cells of work between yields of the async form. */
+const CELLS_PER_SLICE = 1 << 18;
+const COLUMN_BLOCK = 8;
 
 export function prepareTable(table: Table, o: TablePrepOptions): PreparedTable {
-  const names = table.schema.fields.map((f) => f.name);
+  const steps = prepareSteps(table, o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** prepareTable in slices: the event loop runs between them. */
+export async function prepareTableAsync(table: Table, o: TablePrepOptions): Promise<PreparedTable> {
+  const steps = prepareSteps(table, o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** One-hot categories of a text column: sorted, nulls left out (a null row is missing in every indicator). */
+function categoriesOf(v: Vector): string[] {
+  return [...new Set(textColumn(v).filter((x): x is string => x !== null))].sort();
+}
+
+function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, PreparedTable> {
+  const fields = table.schema.fields;
+  const names = fields.map((f) => f.name);
   const has = (c: string) => names.includes(c);
-  if (o.target !== undefined && !has(o.target)) throw bad(`Expected a column named '${o.target}' for target; the table has ${names.join(', ')}`);
+  const col = (c: string) => table.getChildAt(names.indexOf(c))!;
+  if (o.target !== undefined && !has(o.target)) throw bad(`Expected a column named '${o.target}' for target; the table has ${list(names)}`);
   const splitCol = o.split?.column;
-  if (splitCol !== undefined && !has(splitCol)) throw bad(`Expected a column named '${splitCol}' for split.column`);
-  for (const c of [...(o.features ?? []), ...(o.exclude ?? [])]) if (!has(c)) throw bad(`Expected a column named '${c}' in the table (features/exclude)`);
-  const skip = new Set([o.target, splitCol, ...(o.exclude ?? [])].filter((x): x is string => x !== undefined));
-  let featureNames: string[];
-  if (o.features) {
-    featureNames = o.features;
-    for (const f of featureNames) {
-      const t = table.schema.fields.find((x) => x.name === f)!.type;
-      if (!isNumeric(t)) throw bad(`Expected a numeric column for feature '${f}' but it is ${String(t)}: exclude it or encode it`);
-    }
-  } else {
-    const strings = table.schema.fields.filter((f) => !skip.has(f.name) && (DataType.isUtf8(f.type) || DataType.isDictionary(f.type)));
-    if (strings.length)
-      throw bad(
-        `Expected numeric feature columns but ${strings.map((f) => `'${f.name}'`).join(', ')} ${strings.length > 1 ? 'are' : 'is'} text: list them in exclude (or pass features)`,
-      );
-    featureNames = table.schema.fields.filter((f) => !skip.has(f.name) && isNumeric(f.type)).map((f) => f.name);
+  if (splitCol !== undefined && !has(splitCol)) throw bad(`Expected a column named '${splitCol}' for split.column; the table has ${list(names)}`);
+  for (const [key, cols] of [
+    ['features', o.features ?? []],
+    ['exclude', o.exclude ?? []],
+  ] as const) {
+    const missing = cols.filter((c) => !has(c));
+    if (missing.length) throw bad(`Expected ${key} to name columns of the table but ${list(missing)} ${missing.length > 1 ? 'are' : 'is'} not among ${list(names)}`);
   }
-  if (featureNames.length === 0) throw bad('Expected at least one numeric feature column; found none');
   const n = table.numRows;
-  if (n === 0) throw bad('Expected a non-empty table');
-  const D = featureNames.length;
-  const cols = featureNames.map((f) => numericColumn(table.getChild(f)!));
+  if (n === 0) throw bad('Expected a non-empty table (it has no rows)');
+  const onehot = o.categorical === 'onehot';
 
-  // nulls / non-finite values
-  const nulls = featureNames.map((f, j) => [f, cols[j].reduce((c, v) => c + (Number.isNaN(v) ? 1 : 0), 0)] as const).filter(([, c]) => c > 0);
-  for (const [j, col] of cols.entries())
-    if (col.some((v) => v === Infinity || v === -Infinity)) throw bad(`Expected finite values in column '${featureNames[j]}' but found Inf`);
-  if (nulls.length && (o.impute ?? 'error') === 'error')
-    throw bad(`Expected no missing values but found ${nulls.map(([f, c]) => `${c} in '${f}'`).join(', ')}: set impute: 'mean' or clean the table`);
-
-  // target
-  let task: Task = o.task ?? 'reconstruction';
-  let classes: string[] | undefined;
-  let yClass: Int32Array | undefined;
-  let yReg: Float64Array | undefined;
-  if (o.target !== undefined) {
-    const v = table.getChild(o.target)!;
-    const t = v.type;
-    const textual = DataType.isUtf8(t) || DataType.isDictionary(t) || DataType.isBool(t);
-    if (!o.task) task = textual || DataType.isInt(t) ? 'classification' : 'regression';
-    if (task === 'reconstruction') throw bad(`Expected no target for task 'reconstruction' but received target '${o.target}'`);
-    const raw: unknown[] = [];
-    for (let i = 0; i < n; i++) raw.push(v.get(i));
-    if (raw.some((x) => x === null || x === undefined)) throw bad(`Expected no missing values in the target column '${o.target}'`);
-    if (task === 'classification') {
-      const keys = raw.map((x) => String(x));
-      const distinct = [...new Set(keys)];
-      const numericKeys = distinct.every((k) => k.trim() !== '' && !Number.isNaN(Number(k)));
-      distinct.sort(numericKeys ? (a, b) => Number(a) - Number(b) : undefined);
-      if (distinct.length < 2) throw bad(`Expected at least two classes in the target column '${o.target}' but found ${distinct.length}`);
-      classes = distinct;
-      const index = new Map(distinct.map((k, i) => [k, i]));
-      yClass = Int32Array.from(keys, (k) => index.get(k)!);
-    } else {
-      if (textual) throw bad(`Expected a numeric target column for regression but '${o.target}' is ${String(t)}`);
-      yReg = Float64Array.from(raw, (x) => Number(x));
-      if (yReg.some((x) => !Number.isFinite(x))) throw bad(`Expected finite values in the target column '${o.target}'`);
+  // --- which columns are features (the type policy), and why the others are not
+  const ignored: IgnoredColumn[] = [];
+  const role = new Map<string, string>();
+  if (o.target !== undefined) role.set(o.target, 'the target');
+  if (splitCol !== undefined) role.set(splitCol, 'the split column');
+  for (const c of o.exclude ?? []) if (!role.has(c)) role.set(c, 'excluded');
+  const chosen = o.features ? new Set(o.features) : undefined;
+  for (const c of o.features ?? []) if (role.has(c)) throw bad(`Expected features not to include ${role.get(c)} ('${c}')`);
+  const numeric: string[] = [];
+  const categorical: string[] = [];
+  const refusedText: string[] = [];
+  const refused: string[] = [];
+  for (const f of fields) {
+    if (role.has(f.name)) {
+      ignored.push({ column: f.name, reason: role.get(f.name)! });
+      continue;
     }
-  } else if (o.task && o.task !== 'reconstruction') {
-    throw bad(`Expected a target column for task '${o.task}'`);
+    if (chosen && !chosen.has(f.name)) {
+      ignored.push({ column: f.name, reason: 'not listed in features' });
+      continue;
+    }
+    const p = columnPolicy(f.type);
+    if (p.kind === 'numeric') numeric.push(f.name);
+    else if (p.kind === 'category') (onehot ? categorical : refusedText).push(f.name);
+    else if (p.kind === 'null' && !chosen) ignored.push({ column: f.name, reason: p.reason! });
+    else refused.push(`'${f.name}' (${p.reason})`);
   }
+  if (refusedText.length)
+    throw bad(
+      `Expected numeric feature columns but ${list(refusedText)} ${refusedText.length > 1 ? 'are' : 'is'} text (a category): ` +
+        `list ${refusedText.length > 1 ? 'them' : 'it'} in exclude (--exclude), or set categorical: 'onehot' (--categorical onehot) to encode ${refusedText.length > 1 ? 'them' : 'it'}`,
+    );
+  if (refused.length) throw bad(`Expected numeric feature columns but ${refused.join('; ')}`);
+  // Features keep the table's column order; a one-hot column becomes 'column=value' for each value.
+  const encodings: OneHotEncoding[] = [];
+  const sources: { name: string; values: () => Float32Array | Float64Array }[] = [];
+  for (const f of fields) {
+    if (numeric.includes(f.name)) sources.push({ name: f.name, values: () => numericValues(col(f.name)) });
+    else if (categorical.includes(f.name)) {
+      const v = col(f.name);
+      const cats = categoriesOf(v);
+      encodings.push({ column: f.name, categories: cats });
+      const text = textColumn(v);
+      for (const c of cats)
+        sources.push({ name: `${f.name}=${c}`, values: () => Float64Array.from(text, (t) => (t === null ? NaN : t === c ? 1 : 0)) });
+    }
+  }
+  const featureNames = sources.map((s) => s.name);
+  if (featureNames.length === 0) throw bad(`Expected at least one numeric feature column; found none among ${list(names)}`);
+  const clash = featureNames.filter((f, i) => featureNames.indexOf(f) !== i);
+  if (clash.length) throw bad(`Expected distinct feature names but one-hot encoding makes ${list([...new Set(clash)])} twice`);
+  const D = featureNames.length;
 
-  // split
+  // --- split (it never depends on the target)
   const part = new Int8Array(n); // 0 train, 1 val, 2 test
   if (splitCol !== undefined) {
-    const v = table.getChild(splitCol)!;
+    const s = textColumn(col(splitCol));
     for (let i = 0; i < n; i++) {
-      const s = String(v.get(i));
-      const p = s === 'train' ? 0 : s === 'val' || s === 'validation' ? 1 : s === 'test' ? 2 : -1;
-      if (p < 0) throw bad(`Expected 'train', 'val' or 'test' in split column '${splitCol}' but found '${s}' (row ${i})`);
+      const p = s[i] === 'train' ? 0 : s[i] === 'val' || s[i] === 'validation' ? 1 : s[i] === 'test' ? 2 : -1;
+      if (p < 0) throw bad(`Expected 'train', 'val' or 'test' in split column '${splitCol}' but found '${s[i]}' (row ${i})`);
       part[i] = p;
     }
   } else {
@@ -154,50 +169,115 @@ export function prepareTable(table: Table, o: TablePrepOptions): PreparedTable {
       nVal = Math.floor(f[1] * n);
     for (let i = 0; i < n; i++) part[perm[i]] = i < nTrain ? 0 : i < nTrain + nVal ? 1 : 2;
   }
-  const rowsOf = (p: number) => Array.from({ length: n }, (_, i) => i).filter((i) => part[i] === p);
+  const rowsOf = (p: number) => {
+    const r: number[] = [];
+    for (let i = 0; i < n; i++) if (part[i] === p) r.push(i);
+    return r;
+  };
   const rows = { train: rowsOf(0), val: rowsOf(1), test: rowsOf(2) };
-  for (const [k, r] of Object.entries(rows)) if (r.length === 0) throw bad(`Expected a non-empty ${k} split but it has no rows`);
+  for (const [k, r] of Object.entries(rows)) if (r.length === 0) throw bad(`Expected a non-empty ${k} split but it has no rows (${n} rows in the table)`);
 
-  // imputation (train means) and scaling (fitted on train)
-  const scaling = o.scaling ?? 'minmax';
-  const offset: number[] = [],
-    scale: number[] = [];
-  for (let j = 0; j < D; j++) {
-    const col = cols[j];
-    let sum = 0,
-      cnt = 0,
-      lo = Infinity,
-      hi = -Infinity;
-    for (const i of rows.train)
-      if (!Number.isNaN(col[i])) {
-        sum += col[i];
-        cnt++;
-        lo = Math.min(lo, col[i]);
-        hi = Math.max(hi, col[i]);
+  // --- target and task
+  let task: Task = o.task ?? 'reconstruction';
+  let classes: string[] | undefined;
+  let yClass: Int32Array | undefined;
+  let yReg: Float64Array | undefined;
+  if (o.target !== undefined) {
+    const v = col(o.target);
+    const t = v.type as DataType;
+    const p = columnPolicy(t);
+    if (p.kind === 'unsupported' || p.kind === 'null') throw bad(`Expected a target column of numbers, text or bool but '${o.target}' is ${p.typeName}`);
+    let values: Float64Array | undefined;
+    if (!o.task) {
+      if (isTextType(t) || DataType.isBool(t) || DataType.isInt(t)) task = 'classification';
+      else if (isFloatType(t)) {
+        values = numericColumn(v);
+        task = values.every((x) => Number.isNaN(x) || Number.isInteger(x)) ? 'classification' : 'regression';
       }
-    const mean = cnt ? sum / cnt : 0;
-    for (let i = 0; i < n; i++) if (Number.isNaN(col[i])) col[i] = mean;
-    if (scaling === 'minmax') {
-      offset.push(lo);
-      scale.push(hi > lo ? hi - lo : 1); // a constant column maps to 0
-    } else if (scaling === 'standard') {
-      let v = 0;
-      for (const i of rows.train) v += (col[i] - mean) ** 2;
-      const sd = Math.sqrt(v / Math.max(1, rows.train.length));
-      offset.push(mean);
-      scale.push(sd > 0 ? sd : 1);
+    }
+    if (task === 'reconstruction') throw bad(`Expected no target for task 'reconstruction' but received target '${o.target}'`);
+    if (v.nullCount > 0) throw bad(`Expected no missing values in the target column '${o.target}' but ${v.nullCount} row(s) have none`);
+    if (task === 'classification') {
+      const keys = textColumn(v) as string[];
+      const distinct = [...new Set(keys)];
+      const numericKeys = distinct.every((k) => k.trim() !== '' && !Number.isNaN(Number(k)));
+      distinct.sort(numericKeys ? (a, b) => Number(a) - Number(b) : undefined);
+      if (distinct.length < 2)
+        throw bad(`Expected at least two classes in the target column '${o.target}' but every row is '${distinct[0]}': nothing to classify`);
+      const limit = Math.floor(rows.train.length / 2);
+      if (distinct.length > limit && o.task !== 'classification')
+        throw bad(
+          `Expected a classification target but '${o.target}' (${typeName(t)}) has ${distinct.length} distinct values for ${rows.train.length} training rows ` +
+            `(more than half): a continuous target? Set task: 'regression' (--task regression), or task: 'classification' (--task classification) to keep it`,
+        );
+      classes = distinct;
+      const index = new Map(distinct.map((k, i) => [k, i]));
+      yClass = Int32Array.from(keys, (k) => index.get(k)!);
     } else {
-      offset.push(0);
-      scale.push(1);
+      if (p.kind !== 'numeric') throw bad(`Expected a numeric target column for regression but '${o.target}' is ${p.typeName}`);
+      yReg = values ?? numericColumn(v);
+      if (yReg.some((x) => !Number.isFinite(x))) throw bad(`Expected finite values in the target column '${o.target}'`);
+    }
+  } else if (o.task && o.task !== 'reconstruction') {
+    throw bad(`Expected a target column for task '${o.task}'`);
+  }
+  yield;
+
+  // --- features: per block of columns, values → nulls → imputation → scaling → the split matrices
+  const scaling = o.scaling ?? 'minmax';
+  const impute = o.impute ?? 'error';
+  const offset: number[] = new Array(D),
+    scale: number[] = new Array(D);
+  const out = {
+    train: new Float32Array(rows.train.length * D),
+    val: new Float32Array(rows.val.length * D),
+    test: new Float32Array(rows.test.length * D),
+  };
+  const rowIdx = { train: Int32Array.from(rows.train), val: Int32Array.from(rows.val), test: Int32Array.from(rows.test) };
+  const missing: string[] = [];
+  let work = 0;
+  for (let j0 = 0; j0 < D; j0 += COLUMN_BLOCK) {
+    const j1 = Math.min(D, j0 + COLUMN_BLOCK);
+    const block: (Float32Array | Float64Array)[] = [];
+    for (let j = j0; j < j1; j++) {
+      let c = sources[j].values();
+      const st = columnStats(c, rowIdx.train, rowIdx.val, rowIdx.test);
+      if (st.inf !== 0) throw bad(`Expected finite values in column '${featureNames[j]}' but found ${st.inf > 0 ? 'Inf' : '-Inf'} (row ${st.infRow})`);
+      if (st.nulls) missing.push(`${st.nulls} in '${featureNames[j]}'`);
+      const mean = st.cnt ? st.sum / st.cnt : 0;
+      if (st.nulls && impute === 'mean') {
+        c = c instanceof Float64Array ? c : Float64Array.from(c); // never write into the caller's table
+        for (let i = 0; i < n; i++) if (c[i] !== c[i]) c[i] = mean;
+      }
+      if (scaling === 'minmax') {
+        offset[j] = st.cnt ? st.lo : 0;
+        scale[j] = st.hi > st.lo ? st.hi - st.lo : 1; // a constant column maps to 0
+      } else if (scaling === 'standard') {
+        const sd = Math.sqrt(sumSquares(c, rowIdx.train, mean) / Math.max(1, rowIdx.train.length));
+        offset[j] = mean;
+        scale[j] = sd > 0 ? sd : 1;
+      } else {
+        offset[j] = 0;
+        scale[j] = 1;
+      }
+      block.push(c);
+    }
+    if (missing.length && impute === 'error') continue; // reported after every column is counted
+    const w = j1 - j0;
+    for (const s of ['train', 'val', 'test'] as const) writeBlock(out[s], D, j0, block, offset, scale, rowIdx[s]);
+    work += n * w;
+    if (work >= CELLS_PER_SLICE) {
+      work = 0;
+      yield;
     }
   }
-  const pack = (r: number[]) => {
-    const x = new Float32Array(r.length * D);
-    r.forEach((i, k) => {
-      for (let j = 0; j < D; j++) x[k * D + j] = (cols[j][i] - offset[j]) / scale[j];
-    });
+  if (missing.length && impute === 'error')
+    throw bad(`Expected no missing values but found ${missing.join(', ')}: set impute: 'mean' (--impute mean) or clean the table`);
+
+  const pack = (s: 'train' | 'val' | 'test') => {
+    const r = rows[s];
     const y = yClass ? Int32Array.from(r, (i) => yClass![i]) : yReg ? Float32Array.from(r, (i) => yReg![i]) : undefined;
-    return { x, y, rows: r };
+    return { x: out[s], y, rows: r };
   };
   return {
     featureNames,
@@ -205,6 +285,70 @@ export function prepareTable(table: Table, o: TablePrepOptions): PreparedTable {
     classes,
     targetWidth: task === 'regression' ? 1 : 0,
     scaling: { kind: scaling, offset, scale },
-    splits: { train: pack(rows.train), val: pack(rows.val), test: pack(rows.test) },
+    ignored,
+    encodings,
+    targetType: o.target !== undefined ? typeName(col(o.target).type as DataType) : undefined,
+    splits: { train: pack('train'), val: pack('val'), test: pack('test') },
   };
+}
+
+/**
+ * One read of each value: over the training rows sum / count / min / max, and over every row the
+ * nulls (NaN) and the first infinity.
+ */
+function columnStats(c: Float32Array | Float64Array, train: Int32Array, val: Int32Array, test: Int32Array) {
+  let nulls = 0,
+    inf = 0,
+    infRow = -1,
+    sum = 0,
+    cnt = 0,
+    lo = Infinity,
+    hi = -Infinity;
+  for (let k = 0; k < train.length; k++) {
+    const x = c[train[k]];
+    if (x - x === 0) {
+      sum += x;
+      cnt++;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    } else if (x !== x) nulls++;
+    else if (inf === 0) {
+      inf = x;
+      infRow = train[k];
+    }
+  }
+  for (const r of [val, test])
+    for (let k = 0; k < r.length; k++) {
+      const x = c[r[k]];
+      if (x - x !== 0) {
+        if (x !== x) nulls++;
+        else if (inf === 0 || r[k] < infRow) {
+          inf = x;
+          infRow = r[k];
+        }
+      }
+    }
+  return { nulls, inf, infRow, sum, cnt, lo, hi };
+}
+
+function sumSquares(c: Float32Array | Float64Array, rows: Int32Array, mean: number): number {
+  let s = 0;
+  for (let k = 0; k < rows.length; k++) s += (c[rows[k]] - mean) ** 2;
+  return s;
+}
+
+/** Scaled values of columns j0… (block) into the row-major matrix x (D columns), rows r of the table. */
+function writeBlock(x: Float32Array, D: number, j0: number, block: (Float32Array | Float64Array)[], offset: number[], scale: number[], r: Int32Array): void {
+  // Tiles of rows × the block's columns: the tile's output rows stay in cache while each column's
+  // values are read in order (r ascends).
+  const TILE = 256;
+  for (let k0 = 0; k0 < r.length; k0 += TILE) {
+    const k1 = Math.min(r.length, k0 + TILE);
+    for (let b = 0; b < block.length; b++) {
+      const c = block[b],
+        off = offset[j0 + b],
+        sc = scale[j0 + b];
+      for (let k = k0, at = k0 * D + j0 + b; k < k1; k++, at += D) x[at] = (c[r[k]] - off) / sc;
+    }
+  }
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Trainer, capabilities, type EpochMetrics } from '../train/trainer.js';
+import { Trainer, capabilities, preload, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
 import { methodOptions } from '../train/methods.js';
 import type { ExperimentConfig } from '../config/experiment.js';
@@ -39,7 +39,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     task: cfg.task,
     inputDim: data.inputDim,
     k: cfg.k,
-    outputDim: cfg.task === 'classification' ? data.classes : 0,
+    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
     hidden: cfg.decoder.hidden,
     dropout: cfg.decoder.dropout,
     embeddingDim: cfg.p,
@@ -54,6 +54,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   const resolved = { experiment: cfg, trainer: options };
   // Everything is validated before anything is written: the options (by the trainer), the data
   // (setData), the output directory (created by walking it, then locked against a second writer).
+  await preload(); // LibTorch starts off the event loop
   const trainer = new Trainer(options);
   let release: (() => Promise<void>) | undefined;
   try {

@@ -19,7 +19,7 @@ export interface Summary {
   dataset: string;
   task: string;
   method: string;
-  metric: 'accuracy' | 'reconstructionError';
+  metric: 'accuracy' | 'reconstructionError' | 'mse';
   seeds: SeedSummary[];
   mean: number;
   std: number;
@@ -46,7 +46,7 @@ export function summarize(
   seeds: SeedSummary[],
   featureNames: string[],
 ): Summary {
-  const metric = run.task === 'classification' ? 'accuracy' : 'reconstructionError';
+  const metric = run.task === 'classification' ? 'accuracy' : run.task === 'regression' ? 'mse' : 'reconstructionError';
   const scale = metric === 'accuracy' ? 100 : 1;
   const ms = meanStd(seeds.map((s) => s.testMetric * scale));
   return {
@@ -71,7 +71,7 @@ export function summaryMarkdown(s: Summary): string {
   const lines = [
     `# ${s.dataset} · ${s.task} · ${s.method}`,
     '',
-    `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : 'test reconstruction error'} | unique % | seeds |`,
+    `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : s.metric === 'mse' ? 'test MSE' : 'test reconstruction error'} | unique % | seeds |`,
     '|---|---|---|---|',
     `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,
     '',

@@ -39,6 +39,8 @@ export const selectOptionsSchema = z
       .optional(),
     scaling: z.enum(['none', 'minmax', 'standard']).optional(),
     impute: z.enum(['error', 'mean']).optional(),
+    /** Text and dictionary columns: an error naming them (default) or one-hot features 'column=value'. */
+    categorical: z.enum(['error', 'onehot']).optional(),
     onEpoch: z.custom<(m: EpochMetrics) => void>((v) => typeof v === 'function', { message: 'Expected a function' }).optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'Expected an AbortSignal' }).optional(),
   })
@@ -74,6 +76,8 @@ export const selectionFileSchema = z
       .object({ featureCounts: z.record(z.string(), z.number()), meanPairwiseJaccard: z.number(), consensus: z.array(z.string()) })
       .strict(),
     scaling: z.object({ kind: z.enum(['none', 'minmax', 'standard']), offset: z.array(z.number()), scale: z.array(z.number()) }).strict(),
+    ignored: z.array(z.object({ column: z.string(), reason: z.string() }).strict()).optional(),
+    encodings: z.array(z.object({ column: z.string(), categories: z.array(z.string()).min(1) }).strict()).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -1,15 +1,18 @@
 // The pipeline API: fit on an Arrow table, get the K selected columns by name, transform new
 // tables, save and load the fitted selector (in the spirit of scikit-learn's fit / transform / get_support).
 import { readFileSync } from 'node:fs';
-import type { Table } from 'apache-arrow';
-import { Trainer, type EpochMetrics } from '../train/trainer.js';
+import { Table, makeVector, type Vector } from 'apache-arrow';
+import { Trainer, preload, type EpochMetrics } from '../train/trainer.js';
 import { methodOptions, type Method } from '../train/methods.js';
 import { meanStd, stability, type Stability } from '../stats/stats.js';
 import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError, invalidArgument } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
 import { selectOptionsSchema, selectionFileSchema, type SelectOptions } from './options.js';
-import { isArrowTable, prepareTable, readTable, type TablePrepOptions, type Task } from '../data/table.js';
+import type { IgnoredColumn, OneHotEncoding, Task } from '../data/table.js';
+import { readTableSync, type TableInput } from '../data/read.js';
+import { readAndPrepare } from '../data/read-async.js';
+import { textColumn } from '../data/columns.js';
 
 export type { SelectOptions } from './options.js';
 
@@ -35,6 +38,10 @@ export interface FeatureSelectionData {
   perSeed: SeedSelection[];
   stability: Stability;
   scaling: { kind: string; offset: number[]; scale: number[] };
+  /** Columns of the input that were not features, with why (absent in files saved before 0.2). */
+  ignored?: IgnoredColumn[];
+  /** Text columns one-hot encoded into features 'column=value'. */
+  encodings?: OneHotEncoding[];
 }
 
 export class FeatureSelection {
@@ -58,13 +65,35 @@ export class FeatureSelection {
     return this.data.classes;
   }
 
-  /** A table with only the selected columns (each once, in selection order). */
-  transform(table: Table | string): Table {
-    const t = readTable(table);
+  /** Columns of the input that were not used as features, with the reason (README: column types). */
+  get ignored(): IgnoredColumn[] {
+    return this.data.ignored ?? [];
+  }
+
+  /**
+   * A table with only the selected columns (each once, in selection order), from any table input
+   * (a file is read on this thread: use readTableAsync first for large files). One-hot features
+   * ('column=value') are computed from their text column.
+   */
+  transform(input: TableInput): Table {
+    const t = readTableSync(input).table;
+    const names = t.schema.fields.map((f) => f.name);
     const unique = [...new Set(this.data.features)];
-    const missing = unique.filter((f) => !t.schema.fields.some((x) => x.name === f));
-    if (missing.length) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected the selected column(s) ${missing.map((m) => `'${m}'`).join(', ')} in the table`);
-    return t.select(unique);
+    const encoded = new Map<string, { column: string; value: string }>();
+    for (const e of this.data.encodings ?? []) for (const c of e.categories) encoded.set(`${e.column}=${c}`, { column: e.column, value: c });
+    const missing = unique.filter((f) => !names.includes(f) && !(encoded.has(f) && names.includes(encoded.get(f)!.column)));
+    if (missing.length)
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected the selected column(s) ${missing.map((m) => `'${m}'`).join(', ')} in the table; it has ${names.map((m) => `'${m}'`).join(', ')}`);
+    const cols: Record<string, Vector> = {};
+    for (const f of unique) {
+      if (names.includes(f)) cols[f] = t.getChildAt(names.indexOf(f))!;
+      else {
+        const { column, value } = encoded.get(f)!;
+        const text = textColumn(t.getChildAt(names.indexOf(column))!);
+        cols[f] = makeVector(Float32Array.from(text, (x) => (x === null ? NaN : x === value ? 1 : 0)));
+      }
+    }
+    return new Table(cols);
   }
 
   toJSON(): FeatureSelectionData {
@@ -93,12 +122,26 @@ export class FeatureSelection {
   }
 }
 
-export async function selectFeatures(input: Table | string, options: SelectOptions): Promise<FeatureSelection> {
-  if (typeof input !== 'string' && !isArrowTable(input)) throw invalidArgument('the table', 'an apache-arrow Table or the path of an Arrow IPC file', input);
+/**
+ * Fits a selector on any table input: a file (Arrow IPC, Parquet, CSV/TSV — by content), bytes,
+ * an apache-arrow Table, row objects, or { x, featureNames?, y? } (y becomes the default target).
+ * Large files are read and converted on a worker thread; the event loop stays free.
+ */
+export async function selectFeatures(input: TableInput, options: SelectOptions): Promise<FeatureSelection> {
   if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object with at least k', options);
   const o = parseOrThrow(selectOptionsSchema, options, 'options');
-  const table = readTable(input);
-  const prep = prepareTable(table, o);
+  const matrixTarget = typeof input === 'object' && input !== null && !Array.isArray(input) && 'x' in input && (input as { y?: unknown }).y !== undefined;
+  const { prep, meta } = await readAndPrepare(input, {
+    target: o.target ?? (matrixTarget ? 'y' : undefined),
+    task: o.task,
+    features: o.features,
+    exclude: o.exclude,
+    split: o.split,
+    scaling: o.scaling,
+    impute: o.impute,
+    categorical: o.categorical,
+  });
+  await preload(); // LibTorch starts off the event loop
   const D = prep.featureNames.length;
   if (o.k > D) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected k <= the number of feature columns (${D}) but received ${o.k}`);
   const { method, seeds } = o;
@@ -149,6 +192,8 @@ export async function selectFeatures(input: Table | string, options: SelectOptio
       perSeed,
       stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
       scaling: prep.scaling,
+      ignored: [...meta.dropped, ...prep.ignored],
+      encodings: prep.encodings,
     });
     if (diverged.length) {
       const err = new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for ${divergedText}; the selection of the other seed(s) is error.partial; try a smaller lr`);

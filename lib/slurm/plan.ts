@@ -5,14 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
 import { IpcaeError } from '../errors.js';
-import { isArrowFile } from '../data/load.js';
+import { isTableFile, type TableOptions } from '../data/load.js';
 
-export interface TableSpec {
-  target?: string;
-  exclude?: string[];
-  splitColumn?: string;
-  task: 'classification' | 'reconstruction';
-}
+/** How a user's table file is read (the same options as a run's). */
+export type TableSpec = TableOptions;
 
 export interface SlurmTask {
   index: number;
@@ -55,7 +51,7 @@ export interface SlurmPlan {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 export function datasetLabel(dataset: string): string {
-  return isArrowFile(dataset) ? path.basename(dataset).replace(/\.[^.]+$/, '') : dataset;
+  return isTableFile(dataset) ? path.basename(dataset).replace(/\.[^.]+$/, '') : dataset;
 }
 
 /** Expands resolved runs into array tasks; with perSeed each seed of a run is a task of its own. */

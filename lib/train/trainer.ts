@@ -2,6 +2,7 @@
 // schedule, AbortSignal, progress callbacks, and errors that carry the caller's stack.
 import {
   loadNative,
+  preloadNative,
   type NativeTrainer,
   type NativeSplit,
   type NativeEpochReport,
@@ -269,3 +270,13 @@ export class Trainer {
 export function capabilities() {
   return loadNative().capabilities();
 }
+
+/**
+ * Loads LibTorch and the addon on a worker thread first, so that the event loop is not blocked by
+ * its start-up; the first Trainer after it starts at once. selectFeatures and runs call it; a
+ * server can call it at start. Rejects with ERR_NATIVE_LOAD (and its advice) when the addon is missing.
+ */
+export async function preload(): Promise<void> {
+  await preloadNative();
+}
+

@@ -1,0 +1,175 @@
+// Any table a pipeline has → an apache-arrow Table: Arrow IPC files and streams (uncompressed, LZ4,
+// ZSTD), Parquet (parquet-wasm), CSV/TSV (csv.ts), gzip of any of them, an Arrow Table, row objects
+// or a matrix. The format is recognised by content (magic bytes), never by the file name.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { IpcaeError, describe } from '../errors.js';
+import { registerArrowCodecs } from './codecs.js';
+import { readCsv } from './csv.js';
+import { checkNames, isMatrixInput, matrixToTable, rowsToTable, type MatrixInput } from './memory.js';
+
+export type TableFormat = 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'arrow-table' | 'rows' | 'matrix';
+
+/** What the error for an unreadable file lists. */
+export const READABLE_FORMATS =
+  'Arrow IPC file or stream (.arrow/.feather/.ipc/.arrows; uncompressed, LZ4_FRAME or ZSTD), Parquet, CSV or TSV (UTF-8, header row), or any of these gzipped';
+
+/** Everything selectFeatures, transform and the CLI read. */
+export type TableInput = Table | string | Uint8Array | Record<string, unknown>[] | MatrixInput;
+
+export interface ReadResult {
+  table: Table;
+  format: TableFormat;
+  /** The file read, when the input was a path. */
+  file?: string;
+  /** Columns of the source that are not in the table, with why (pandas' unnamed row index). */
+  dropped: { column: string; reason: string }[];
+}
+
+/** Duck-typed: a Table from another copy of apache-arrow is still a Table. */
+export function isArrowTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && 'schema' in v && typeof (v as Table).getChild === 'function';
+}
+
+const startsWith = (b: Uint8Array, sig: number[], at = 0) => b.length >= at + sig.length && sig.every((x, i) => b[at + i] === x);
+const ARROW_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // ARROW1
+const PAR1 = [0x50, 0x41, 0x52, 0x31];
+
+/** The format of some bytes, by content; undefined when it is none that ipcae reads. */
+export function sniffFormat(b: Uint8Array): 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'gzip' | undefined {
+  if (startsWith(b, ARROW_MAGIC)) return 'arrow-file';
+  if (startsWith(b, [0xff, 0xff, 0xff, 0xff]) && b.length >= 8) return 'arrow-stream';
+  if (startsWith(b, PAR1)) return 'parquet';
+  if (startsWith(b, [0x1f, 0x8b])) return 'gzip';
+  const head = b.subarray(0, 4096);
+  if (head.length > 0 && !head.includes(0)) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+      return 'csv';
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function otherFormat(b: Uint8Array): string {
+  if (startsWith(b, [0x50, 0x4b, 0x03, 0x04])) return 'a zip archive (an .xlsx workbook or a zipped folder): unpack it or export the sheet as CSV';
+  if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0])) return 'an Excel 97 workbook: export the sheet as CSV or Parquet';
+  if (startsWith(b, [0x28, 0xb5, 0x2f, 0xfd])) return 'a zstd-compressed file: decompress it first';
+  return 'none of the formats ipcae reads';
+}
+
+const dataError = (msg: string) => new IpcaeError('ERR_DATA', msg);
+
+/** Reads bytes whose format is recognised by content; `name` is used in messages. */
+export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
+  if (bytes.length === 0) throw dataError(`${name}: the file is empty; expected ${READABLE_FORMATS}`);
+  const format = sniffFormat(bytes);
+  switch (format) {
+    case 'gzip': {
+      let inner: Uint8Array;
+      try {
+        inner = gunzipSync(bytes);
+      } catch (e) {
+        throw dataError(`${name}: a damaged or truncated gzip file (${(e as Error).message})`);
+      }
+      return readTableBytes(inner, `${name} (gunzipped)`);
+    }
+    case 'arrow-file':
+    case 'arrow-stream': {
+      registerArrowCodecs();
+      if (format === 'arrow-file' && !(bytes.length >= 12 && startsWith(bytes, ARROW_MAGIC, bytes.length - 6)))
+        throw dataError(`${name}: a truncated Arrow IPC file (the closing ARROW1 magic is missing)`);
+      // A stream cut at a message boundary would read as fewer rows: require the end-of-stream marker.
+      if (format === 'arrow-stream' && !startsWith(bytes, [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], bytes.length - 8))
+        throw dataError(`${name}: a truncated Arrow IPC stream (it does not end with the end-of-stream marker)`);
+      let table: Table;
+      try {
+        table = tableFromIPC(bytes);
+      } catch (e) {
+        throw dataError(`${name}: a damaged Arrow IPC ${format === 'arrow-file' ? 'file' : 'stream'} (${(e as Error).message})`);
+      }
+      return checked({ table, format, dropped: [] }, name);
+    }
+    case 'parquet': {
+      if (!startsWith(bytes, PAR1, bytes.length - 4)) throw dataError(`${name}: a truncated Parquet file (the closing PAR1 magic is missing)`);
+      return checked({ table: readParquet(bytes, name), format, dropped: [] }, name);
+    }
+    case 'csv': {
+      const { table, droppedIndex } = readCsv(bytes, name);
+      return checked(
+        { table, format, dropped: droppedIndex !== undefined ? [{ column: '(unnamed column 1)', reason: "pandas' row index (an unnamed first column 0, 1, 2, …)" }] : [] },
+        name,
+      );
+    }
+    default:
+      throw dataError(`${name}: ${otherFormat(bytes)}; expected ${READABLE_FORMATS}`);
+  }
+}
+
+function checked(r: ReadResult, name: string): ReadResult {
+  try {
+    checkNames(
+      r.table.schema.fields.map((f) => f.name),
+      name,
+    );
+  } catch (e) {
+    throw dataError((e as Error).message);
+  }
+  if (r.table.numCols === 0) throw dataError(`${name}: the table has no columns`);
+  return r;
+}
+
+type ParquetWasm = { readParquet(b: Uint8Array, o?: { batchSize?: number }): { intoIPCStream(): Uint8Array } };
+let parquetWasm: ParquetWasm | undefined;
+
+/** Parquet through parquet-wasm (arrow-rs compiled to WebAssembly): every codec, Arrow types kept. */
+function readParquet(bytes: Uint8Array, name: string): Table {
+  parquetWasm ??= createRequire(import.meta.url)('parquet-wasm') as ParquetWasm;
+  let ipc: Uint8Array;
+  try {
+    // Large batches: the upstream default of 1024 rows makes many small arrays to convert.
+    ipc = parquetWasm.readParquet(bytes, { batchSize: 1 << 16 }).intoIPCStream();
+  } catch (e) {
+    throw dataError(`${name}: a damaged or unsupported Parquet file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return tableFromIPC(ipc);
+}
+
+export function readTableFile(file: string): ReadResult {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw dataError(`Cannot read the table file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+  }
+  return { ...readTableBytes(bytes, file), file };
+}
+
+/** Any TableInput as an Arrow table (synchronously: large files are read through readTableAsync). */
+export function readTableSync(input: TableInput, argName = 'the table'): ReadResult {
+  if (typeof input === 'string') return readTableFile(input);
+  if (isArrowTable(input)) {
+    checkNames(
+      input.schema.fields.map((f) => f.name),
+      'the table',
+    );
+    return { table: input, format: 'arrow-table', dropped: [] };
+  }
+  if (input instanceof Uint8Array) return readTableBytes(input, 'the bytes');
+  if (Array.isArray(input)) return { table: rowsToTable(input as Record<string, unknown>[]), format: 'rows', dropped: [] };
+  if (isMatrixInput(input)) return { table: matrixToTable(input), format: 'matrix', dropped: [] };
+  throw new IpcaeError(
+    'ERR_INVALID_ARGUMENT',
+    `Expected ${argName} to be a file path (${READABLE_FORMATS}), an apache-arrow Table, an array of row objects or { x, featureNames?, y? } but received ${describe(input)}`,
+  );
+}
+
+/** The Arrow table of any table input (readTableSync without the details). */
+export function readTable(input: TableInput): Table {
+  return readTableSync(input).table;
+}
