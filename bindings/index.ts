@@ -71,8 +71,11 @@ export interface NativeTrainer {
   setData(train: NativeSplit, val: NativeSplit, test: NativeSplit): Promise<void>;
   train(temperatures: number[], onEpoch?: (r: NativeEpochReport) => void): Promise<number>;
   cancel(): void;
-  evaluate(split: 'train' | 'val' | 'test', best: boolean): Promise<{ loss: number[]; metric: number[] }>;
+  /** indices: R*K feature indices (replica-major) to evaluate the decoder on instead of the hard selection. */
+  evaluate(split: 'train' | 'val' | 'test', best: boolean, indices?: Int32Array): Promise<{ loss: number[]; metric: number[] }>;
   selection(best: boolean): Promise<{ indices: Int32Array; probabilities: Float32Array }>;
+  /** The decoder's outputs (R × rows × O) for rows × D inputs, on the hard selection or on indices (R*K). */
+  predict(x: Float32Array, rows: number, best: boolean, indices?: Int32Array): Promise<Float32Array>;
   saveState(): Promise<Buffer>;
   loadState(state: Buffer): Promise<void>;
   lossAndGradient(temperature: number): Promise<{ loss: Float64Array; gradient: Float64Array }>;

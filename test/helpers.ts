@@ -154,3 +154,20 @@ export function compressZ(input: Uint8Array, maxBits = 16): Uint8Array {
   if (accBits > 0) out.push(acc & 0xff); // the last partial byte only: padding would read as more codes
   return Uint8Array.from(out);
 }
+
+/** Counts turns of the event loop (a chain of setImmediate) until stop() is called, which returns the count. */
+export function countLoopTurns(): { stop(): number } {
+  let ticks = 0;
+  let stopped = false;
+  const tick = () => {
+    ticks++;
+    if (!stopped) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop() {
+      stopped = true;
+      return ticks;
+    },
+  };
+}

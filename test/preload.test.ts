@@ -3,17 +3,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { capabilities, preload } from '../lib/index.js';
+import { countLoopTurns } from './helpers.js';
 
 test('preload() loads LibTorch on a worker thread: the event loop keeps running, and the addon is ready after', async () => {
-  let ticks = 0;
-  let stop = false;
-  const tick = () => {
-    ticks++;
-    if (!stop) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turns = countLoopTurns();
   await preload();
-  stop = true;
+  const ticks = turns.stop();
   // A load on this thread would run LibTorch's start-up in one piece: one tick at most around it.
   assert.ok(ticks >= 20, `the event loop ran ${ticks} times while LibTorch loaded`);
   assert.match(capabilities().torchVersion, /^\d+\.\d+/);

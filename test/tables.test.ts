@@ -15,6 +15,7 @@ import { readAndPrepare } from '../lib/data/read-async.js';
 import { prepareTable } from '../lib/data/table.js';
 import { columnPolicy, numericColumn } from '../lib/data/columns.js';
 import { readMiceCsv } from '../lib/data/mice.js';
+import { countLoopTurns } from './helpers.js';
 
 const FIX = path.resolve('test/fixtures/tables');
 const fx = (f: string) => path.join(FIX, f);
@@ -270,15 +271,9 @@ test('large files are read and prepared on a worker thread: the event loop keeps
     for (let i = 0; i < n; i++) lines.push([i % 3, ...Array.from({ length: d }, (_, j) => ((i * 7919 + j * 104729) % 1000) / 7)].join(','));
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, lines.join('\n') + '\n');
-    let ticks = 0;
-    let stop = false;
-    const tick = () => {
-      ticks++;
-      if (!stop) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = countLoopTurns();
     const r = await readAndPrepare(file, { target: 'label' });
-    stop = true;
+    const ticks = turns.stop();
     assert.ok(ticks > 5, `the event loop ran ${ticks} times during the read`);
     const inline = prepareTable(readTableSync(file).table, { target: 'label' });
     assert.deepEqual(r.prep.featureNames, inline.featureNames);

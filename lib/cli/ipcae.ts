@@ -9,6 +9,9 @@ import { compareRuns, readRuns } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
 import { readTableAsync } from '../data/read-async.js';
 import { columnPolicy } from '../data/columns.js';
+import { writeTable, WRITABLE } from '../data/write.js';
+import { FeatureSelection } from '../select/select.js';
+import { IpcaeError } from '../errors.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
 
 /** Turns a thrown error into a message and an exit status (2 for usage errors). */
@@ -31,7 +34,7 @@ export async function main(argv = process.argv): Promise<number> {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|fetch|prepare|info   datasets: download, cache as Arrow, describe\n  slurm submit|resubmit|status|collect   experiments as Slurm job arrays (ipcae slurm --help)\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
+      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|fetch|prepare|info   datasets: download, cache as Arrow, describe\n  impute --selector F --input T --output O   all D features from the K selected columns (a reconstruction selector)\n  slurm submit|resubmit|status|collect   experiments as Slurm job arrays (ipcae slurm --help)\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
     );
   let code = 0;
   program
@@ -41,6 +44,21 @@ export async function main(argv = process.argv): Promise<number> {
     .action((dirs: string[], opts: { json: boolean }) => {
       const runs = readRuns(dirs);
       console.log(opts.json ? JSON.stringify(runs.map((r) => r.summary), null, 2) : compareRuns(runs));
+    });
+  program
+    .command('impute')
+    .description('the decoder as an imputer: all D features from the K selected columns, with a saved reconstruction selector')
+    .requiredOption('--selector <file>', 'a selection saved by FeatureSelection.save (fitted without a target)')
+    .requiredOption('--input <file>', 'a table (Arrow IPC, Parquet, CSV/TSV) holding the selected columns')
+    .requiredOption('--output <file>', `where to write all D columns: ${WRITABLE}`)
+    .action(async (o: { selector: string; input: string; output: string }) => {
+      const sel = FeatureSelection.load(o.selector);
+      if (!/\.(arrow|feather|ipc|csv|tsv)$/i.test(o.output))
+        throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --output to end in ${WRITABLE} but received ${o.output}`);
+      const { table } = await readTableAsync(o.input);
+      const out = await sel.reconstruct(table);
+      writeTable(o.output, out);
+      console.log(`ipcae impute: ${out.numRows} rows × ${out.numCols} features reconstructed from ${[...new Set(sel.features)].length} measured (${[...new Set(sel.features)].join(', ')}) → ${o.output}`);
     });
   const data = program.command('data').description('the datasets: list, prepare (cache as Arrow), info');
   data

@@ -56,3 +56,11 @@ export const choiceFlag = (flag: string, allowed: readonly string[]) => (v: stri
   if (!allowed.includes(v)) throw new InvalidArgumentError(`Expected ${allowed.map(quoted).join(' or ')} for ${flag} but received ${quoted(v)}`);
   return v;
 };
+
+/** K: one positive integer, or distinct ones separated by commas (a sweep). */
+export const kListFlag = (flag: string) => (v: string) => {
+  const items = listFlag(flag)(v);
+  const bad = items.find((x) => !/^\d+$/.test(x) || Number(x) < 1);
+  if (bad !== undefined) throw new InvalidArgumentError(`Expected positive integers for ${flag} but received '${bad}' in '${v}'`);
+  return items.map(Number);
+};

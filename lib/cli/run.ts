@@ -7,14 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { runExperiment } from '../experiment/run.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { METHODS } from '../train/methods.js';
-import { choiceFlag, hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
+import { choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
 import { ensureDir } from '../files/dirs.js';
 import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
-import { comparisonTable } from '../report/compare.js';
+import { compareRuns, comparisonTable, readRun } from '../report/compare.js';
 
 const METRIC_WORDS: Record<string, { val: string; test: string }> = {
   classification: { val: 'val acc', test: 'test accuracy' },
@@ -57,7 +57,7 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
     .option('--methods <list>', 'several methods, one after another, then a comparison table', listFlag('--methods', METHODS))
     .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", seedsFlag('--seeds'))
     .option('--epochs <n>', 'training epochs', intFlag('--epochs', 1))
-    .option('--k <n>', 'features to select', intFlag('--k', 1))
+    .option('--k <n>', 'features to select; a comma-separated list trains each K and suggests one (a K sweep)', kListFlag('--k'))
     .option('--batch-size <n>', 'minibatch size', intFlag('--batch-size', 1))
     .option('--lr <x>', 'Adam learning rate', numberFlag('--lr'))
     .option('--p <n>', 'embedding size P of the IP selector (default P = D)', intFlag('--p', 1))
@@ -129,8 +129,10 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
     throw usageError(`Expected a table file for --task regression (the paper's datasets have classes) but --dataset is '${dataset}'`);
   // Each flag's value is checked against the config schema's field here, so that a bad value is
   // blamed on the flag, never on the config file it overrides.
+  const ks = o.k as number[] | undefined;
+  for (const k of ks ?? []) parseOrThrow(experimentSchema.shape.k, k, '--k');
   for (const [key, flag] of Object.entries(FLAG_OF_KEY)) {
-    if (o[key] === undefined) continue;
+    if (o[key] === undefined || key === 'k') continue;
     const field = key === 'hidden' ? experimentSchema.shape.decoder.unwrap().shape.hidden : experimentSchema.shape[key as keyof typeof experimentSchema.shape];
     parseOrThrow(field, o[key], flag);
   }
@@ -138,7 +140,7 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
     method: o.method,
     seeds: o.seeds,
     epochs: o.epochs,
-    k: o.k,
+    k: undefined,
     batchSize: o.batchSize,
     lr: o.lr,
     gjsdLambda: o.gjsdLambda,
@@ -159,8 +161,8 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
   if (!o.config && !arrowFile && !existsSync(configFile))
     throw usageError(`Expected 'mnist-embedded', a paper dataset (${DATASETS.filter((d) => d !== 'mnist-embedded').join(', ')}) or a table file (Arrow IPC, Parquet, CSV) for --dataset but received '${dataset}' (no ${configFile})`);
   const methods = (o.methods as string[] | undefined) ?? [undefined];
-  return methods.map((m) => {
-    const ov = m ? { ...overrides, method: m as ExperimentConfigInput['method'] } : overrides;
+  return methods.flatMap((m) => (ks ?? [undefined]).map((k) => ({ m, k }))).map(({ m, k }) => {
+    const ov = { ...overrides, ...(m ? { method: m as ExperimentConfigInput['method'] } : {}), ...(k !== undefined ? { k } : {}) };
     const cfg =
       arrowFile && !o.config
         ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset, task }, 'command line')
@@ -192,11 +194,14 @@ export async function main(argv = process.argv): Promise<number> {
   try {
     const runs = resolveRuns(o, cli);
     const summaries: Summary[] = [];
+    const dirs: string[] = [];
     for (const { cfg, table } of runs) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const sweep = ((o.k as number[] | undefined)?.length ?? 0) > 1;
+      const several = Boolean(o.methods && (o.methods as string[]).length > 1);
       out = o.out
         ? runs.length > 1
-          ? path.join(o.out, cfg.method)
+          ? path.join(o.out, ...(several || !sweep ? [cfg.method] : []), ...(sweep ? [`k${cfg.k}`] : []))
           : o.out
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
       ensureDir(out); // an unwritable --out fails now, before the data is read (ERR_OUTPUT)
@@ -223,13 +228,18 @@ export async function main(argv = process.argv): Promise<number> {
       });
       bar.done();
       summaries.push(summary);
+      dirs.push(out);
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else
         console.log(
           `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${METRIC_WORDS[cfg.task].test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s; results in ${out}`,
         );
     }
-    if (summaries.length > 1 && !o.json) console.log('\n' + comparisonTable(summaries));
+    if (summaries.length > 1 && !o.json) {
+      const sweep = ((o.k as number[] | undefined)?.length ?? 0) > 1;
+      if (sweep) console.log('\n' + compareRuns(dirs.map((d) => readRun(d))));
+      else console.log('\n' + comparisonTable(summaries));
+    }
     return 0;
   } catch (e) {
     const err = e as { code?: string; message?: string };

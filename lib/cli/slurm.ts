@@ -107,6 +107,8 @@ export function buildSlurmProgram(): Command {
             `ipcae slurm: warning: --gpus-per-task ${o.gpusPerTask}, but ${cuda}. Unless the compute nodes run their own build against a CUDA LibTorch, the tasks will fail there with ERR_DEVICE (--no-cuda-check silences this).`,
           );
       }
+      if (((o.k as number[] | undefined)?.length ?? 0) > 1)
+        throw new IpcaeError('ERR_INVALID_ARGUMENT', 'Expected one --k for ipcae slurm submit: a K sweep is one experiment per K (each with its own --out), then ipcae compare over them');
       const runs = datasets.flatMap((d) =>
         tasksAsked.map((t) => resolveRuns(o, cli, d, t)).flat(),
       );

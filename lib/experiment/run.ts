@@ -13,6 +13,9 @@ import type { ExperimentConfig } from '../config/experiment.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
+import { selectionMass } from '../stats/scores.js';
+import { distinctSelection } from '../stats/assignment.js';
+import { populationVariance } from '../stats/stats.js';
 import { metricsToIPC } from './metrics-file.js';
 import { CHECKPOINT, PREVIOUS_CHECKPOINT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';
@@ -150,7 +153,12 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     const all = await trainer.results();
     const results = all.filter((r) => r.divergedAtEpoch === null);
     const diverged = all.filter((r) => r.divergedAtEpoch !== null).map((r) => ({ seed: r.seed, epoch: r.divergedAtEpoch! }));
-    const seeds: SeedSummary[] = results.map((r, i) => ({
+    const variance = cfg.task === 'regression' ? populationVariance(data.test.y) : 0;
+    // Beside the faithful result: each seed whose nodes share a feature, with K distinct features
+    // by assignment and its decoder evaluated on them (the headline numbers stay the paper's).
+    const distinct = all.map((r) => distinctSelection(r.probabilities, cfg.k, data.inputDim, r.selected));
+    const distinctTest = distinct.some((d, i) => d !== all[i].selected) ? await trainer.evaluate('test', { selection: distinct }) : undefined;
+    const seeds: SeedSummary[] = results.map((r) => ({
       seed: r.seed,
       bestEpoch: r.bestEpoch,
       testLoss: r.test.loss,
@@ -159,6 +167,17 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       selected: r.selected,
       selectedNames: r.selected.map((f) => data.featureNames[f] ?? String(f)),
       duplicates: r.selected.length - new Set(r.selected).size,
+      ...(variance > 0 ? { r2: 1 - r.test.metric / variance } : {}),
+      mass: selectionMass(r.probabilities, cfg.k, data.inputDim).map((v) => Number(v.toPrecision(6))),
+      ...(distinct[all.indexOf(r)] !== r.selected
+        ? {
+            distinct: {
+              selected: distinct[all.indexOf(r)],
+              selectedNames: distinct[all.indexOf(r)].map((f) => data.featureNames[f] ?? String(f)),
+              testMetric: distinctTest!.metric[all.indexOf(r)],
+            },
+          }
+        : {}),
     }));
     for (const [i, r] of results.entries()) {
       writeJsonAtomic(path.join(outDir, `selection-${r.seed}.json`), {

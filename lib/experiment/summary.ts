@@ -1,6 +1,7 @@
 // The result of one dataset · task · method over a group of seeds: built in one place, whether
 // the seeds were trained as one replica group (a run) or as Slurm array tasks (merged after).
 import { meanStd, stability, type Stability } from '../stats/stats.js';
+import { featureScores, type FeatureScore } from '../stats/scores.js';
 import { IpcaeError } from '../errors.js';
 
 export interface SeedSummary {
@@ -13,6 +14,12 @@ export interface SeedSummary {
   selectedNames: string[];
   /** Selector nodes that picked a feature another node had already picked. */
   duplicates: number;
+  /** Regression: 1 − MSE / variance of the test targets. */
+  r2?: number;
+  /** Σ_k softmax(L_k)_d per input feature (6 significant digits): the seed's share of the scores. */
+  mass?: number[];
+  /** When argmax picked a feature twice: K distinct features by assignment, and the decoder's test metric on them. */
+  distinct?: { selected: number[]; selectedNames: string[]; testMetric: number };
 }
 
 export interface Summary {
@@ -26,6 +33,12 @@ export interface Summary {
   meanUniquePct: number;
   secondsTotal: number;
   stability: Stability;
+  /** Regression: R² over the seeds. */
+  r2?: { mean: number; std: number };
+  /** When some seed has duplicates: mean ± std with each such seed's distinct selection (100 % unique). */
+  distinct?: { mean: number; std: number; seedsChanged: number };
+  /** Every input feature's score and selection frequency, best first (when every seed has its mass). */
+  scores?: FeatureScore[];
   /** Seeds whose loss became non-finite (only present when there are any): they are not in `seeds`. */
   diverged?: { seed: number; epoch: number }[];
 }
@@ -60,6 +73,18 @@ export function summarize(
     meanUniquePct: meanStd(seeds.map((s) => s.uniquePct)).mean,
     secondsTotal: run.secondsTotal,
     stability: stability(seeds.map((s) => s.selected), featureNames, run.k),
+    ...(seeds.length && seeds.every((s) => s.r2 !== undefined) ? { r2: meanStd(seeds.map((s) => s.r2!)) } : {}),
+    ...(seeds.some((s) => s.distinct)
+      ? {
+          distinct: {
+            ...meanStd(seeds.map((s) => (s.distinct?.testMetric ?? s.testMetric) * scale)),
+            seedsChanged: seeds.filter((s) => s.distinct).length,
+          },
+        }
+      : {}),
+    ...(seeds.length && seeds.every((s) => s.mass?.length === featureNames.length)
+      ? { scores: featureScores(seeds.map((s) => ({ mass: s.mass!, selected: s.selected })), featureNames) }
+      : {}),
   };
 }
 
@@ -86,6 +111,23 @@ export function summaryMarkdown(s: Summary): string {
     '',
     `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,
     '',
+    ...(s.r2 ? [`R² on the test split: ${s.r2.mean.toFixed(4)} ± ${s.r2.std.toFixed(4)}`, ''] : []),
+    ...(s.distinct
+      ? [
+          `Distinct selections (K different features by assignment where argmax repeated one; ${s.distinct.seedsChanged} seed(s) changed; decoder not retrained): ${formatValue({ ...s, mean: s.distinct.mean, std: s.distinct.std })}`,
+          '',
+        ]
+      : []),
+    ...(s.scores
+      ? [
+          `Ranking (the first ${Math.min(s.scores.length, 2 * s.seeds[0].selected.length)} of ${s.scores.length}): score = mean over seeds of Σ_k softmax(L_k)_d (the scores sum to K); frequency = share of seeds that selected the feature.`,
+          '',
+          '| rank | feature | score | frequency |',
+          '|---|---|---|---|',
+          ...s.scores.slice(0, 2 * s.seeds[0].selected.length).map((f, i) => `| ${i + 1} | ${f.feature} | ${f.score.toFixed(4)} | ${f.frequency.toFixed(2)} |`),
+          '',
+        ]
+      : []),
     ...(s.diverged?.length
       ? [`**Diverged** (non-finite loss; no result): ${s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ')}`, '']
       : []),

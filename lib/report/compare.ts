@@ -6,6 +6,7 @@ import { readMetrics } from '../experiment/metrics-file.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { IpcaeError } from '../errors.js';
+import { SUGGESTION_RULE, suggestK } from '../stats/sweep.js';
 
 export interface RunRecord {
   dir: string;
@@ -130,6 +131,31 @@ export function compareRuns(runs: RunRecord[]): string {
         `| ${key} | ${s.epochsNeeded ?? 'not reached'} | ${s.speedUp ? `${s.speedUp.toFixed(1)}×` : '—'} |`,
       );
     }
+  }
+  // K sweeps: runs of one dataset · task · method that differ in K only.
+  const sweeps = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const c = flatten(r.config ?? {});
+    const rest = Object.entries(c)
+      .filter(([k]) => k !== 'k' && !NOT_RESULTS.has(k))
+      .sort(([a], [b]) => a.localeCompare(b));
+    const key = JSON.stringify(rest);
+    sweeps.set(key, [...(sweeps.get(key) ?? []), r]);
+  }
+  for (const rs of sweeps.values()) {
+    const ks = rs.map((r) => Number(flatten(r.config ?? {}).k));
+    if (rs.length < 2 || new Set(ks).size !== rs.length || ks.some((k) => !Number.isFinite(k))) continue;
+    const s0 = rs[0].summary;
+    const rows = rs.map((r, i) => ({ k: ks[i], mean: r.summary.mean, std: r.summary.std, r })).sort((a, b) => a.k - b.k);
+    const chosen = suggestK(rows, s0.metric === 'accuracy');
+    lines.push(
+      '',
+      `K sweep: ${s0.dataset} · ${s0.task} · ${s0.method} — suggested K = ${chosen} (${SUGGESTION_RULE}):`,
+      '',
+      '| K | test metric | unique % |',
+      '|---|---|---|',
+      ...rows.map((x) => `| ${x.k}${x.k === chosen ? ' (suggested)' : ''} | ${formatValue(x.r.summary)} | ${x.r.summary.meanUniquePct.toFixed(0)} |`),
+    );
   }
   if (speed.length)
     lines.push('', `Epochs IP-CAE needs to reach CAE's best mean validation loss over ${'its'} epochs (Table 3):`, '', '| dataset · task | epochs | speed-up |', '|---|---|---|', ...speed);

@@ -16,6 +16,8 @@ export const selectOptionsSchema = z
     seeds: t.seeds,
     epochs: z.number().int().min(1).default(DEFAULT_SCHEDULE.epochs),
     method: z.enum(METHODS).default('ip-cae'),
+    /** K distinct features (assignment when argmax repeats one); false: the paper's argmax selection, duplicates kept. */
+    distinct: z.boolean().default(true),
     /** λ of the *-gjsd methods. */
     gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
     /** At most the number of training rows. */
@@ -56,6 +58,11 @@ const seedSelection = z
     bestEpoch: z.number().int(),
     bestValLoss: z.number(),
     testMetric: z.number(),
+    r2: z.number().optional(),
+    faithful: z
+      .object({ features: z.array(z.string()), indices: z.array(z.number().int().min(0)), bestValLoss: z.number(), testMetric: z.number() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -70,7 +77,7 @@ export const selectionFileSchema = z
     features: z.array(z.string()),
     indices: z.array(z.number().int().min(0)),
     classes: z.array(z.string()).optional(),
-    metric: z.object({ name: z.string(), mean: z.number(), std: z.number() }).strict(),
+    metric: z.object({ name: z.string(), mean: z.number(), std: z.number(), r2: z.object({ mean: z.number(), std: z.number() }).strict().optional(), faithful: z.object({ mean: z.number(), std: z.number() }).strict().optional() }).strict(),
     perSeed: z.array(seedSelection).min(1),
     stability: z
       .object({ featureCounts: z.record(z.string(), z.number()), meanPairwiseJaccard: z.number(), consensus: z.array(z.string()) })
@@ -78,6 +85,16 @@ export const selectionFileSchema = z
     scaling: z.object({ kind: z.enum(['none', 'minmax', 'standard']), offset: z.array(z.number()), scale: z.array(z.number()) }).strict(),
     ignored: z.array(z.object({ column: z.string(), reason: z.string() }).strict()).optional(),
     encodings: z.array(z.object({ column: z.string(), categories: z.array(z.string()).min(1) }).strict()).optional(),
+    decoder: z
+      .object({
+        seed: z.number().int().min(0),
+        hidden: z.array(z.number().int().min(1)),
+        parameters: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(1)) }).strict()).min(1),
+        values: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
+      })
+      .strict()
+      .optional(),
+    scores: z.array(z.object({ feature: z.string(), index: z.number().int().min(0), score: z.number(), frequency: z.number().min(0).max(1) }).strict()).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -2,9 +2,14 @@
 // tables, save and load the fitted selector (in the spirit of scikit-learn's fit / transform / get_support).
 import { readFileSync } from 'node:fs';
 import { Table, makeVector, type Vector } from 'apache-arrow';
-import { Trainer, preload, type EpochMetrics } from '../train/trainer.js';
+import { columnPolicy, numericColumn } from '../data/columns.js';
+import { Trainer, preload, type EpochMetrics, type ReplicaResult } from '../train/trainer.js';
+import { trainerOptionsSchema } from '../train/options.js';
 import { methodOptions, type Method } from '../train/methods.js';
-import { meanStd, stability, type Stability } from '../stats/stats.js';
+import { meanStd, populationVariance, stability, type Stability } from '../stats/stats.js';
+import { featureScores, selectionMass, type FeatureScore } from '../stats/scores.js';
+import { distinctSelection } from '../stats/assignment.js';
+import { SUGGESTION_RULE, suggestK } from '../stats/sweep.js';
 import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError, invalidArgument } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
@@ -23,6 +28,14 @@ export interface SeedSelection {
   bestEpoch: number;
   bestValLoss: number;
   testMetric: number;
+  /** Regression: 1 − MSE / variance of the test targets. */
+  r2?: number;
+  /**
+   * With distinct selections, when argmax gave this seed a feature twice: the faithful (argmax)
+   * selection and its results. The seed's features, indices, validation loss and metric are then
+   * those of the distinct selection.
+   */
+  faithful?: { features: string[]; indices: number[]; bestValLoss: number; testMetric: number };
 }
 
 export interface FeatureSelectionData {
@@ -34,7 +47,8 @@ export interface FeatureSelectionData {
   features: string[];
   indices: number[];
   classes?: string[];
-  metric: { name: string; mean: number; std: number };
+  /** faithful: the mean ± std with the argmax selections, when distinct selections changed some seed. */
+  metric: { name: string; mean: number; std: number; r2?: { mean: number; std: number }; faithful?: { mean: number; std: number } };
   perSeed: SeedSelection[];
   stability: Stability;
   scaling: { kind: string; offset: number[]; scale: number[] };
@@ -42,6 +56,13 @@ export interface FeatureSelectionData {
   ignored?: IgnoredColumn[];
   /** Text columns one-hot encoded into features 'column=value'. */
   encodings?: OneHotEncoding[];
+  /** Every input feature's score and selection frequency, best first (README: scores and ranking). */
+  scores?: FeatureScore[];
+  /**
+   * Reconstruction selectors: the chosen seed's decoder (best-validation parameters), so that
+   * `reconstruct` can predict all D features from the K selected ones.
+   */
+  decoder?: { seed: number; hidden: number[]; parameters: { name: string; shape: number[] }[]; values: string };
 }
 
 export class FeatureSelection {
@@ -51,7 +72,7 @@ export class FeatureSelection {
   get features(): string[] {
     return this.data.features;
   }
-  /** Their indices among the input feature columns (duplicates are possible and kept, as in CAE). */
+  /** Their indices among the input feature columns: K distinct ones by default; with distinct: false, argmax's (duplicates kept, as in CAE). */
   get indices(): number[] {
     return this.data.indices;
   }
@@ -63,6 +84,27 @@ export class FeatureSelection {
   }
   get classes(): string[] | undefined {
     return this.data.classes;
+  }
+
+  /**
+   * Every input feature's score — the mean over seeds of Σ_k softmax(L_k)_d, the expected number of
+   * selector nodes picking it (the scores sum to K) — and the share of seeds that selected it; best first.
+   */
+  get scores(): FeatureScore[] {
+    return this.data.scores ?? [];
+  }
+  /** The input features ordered by score (then frequency, then column order). */
+  get ranking(): string[] {
+    return this.scores.map((s) => s.feature);
+  }
+  /** scikit-learn's get_support(): one boolean per input feature, true for the selected ones. */
+  getSupport(): boolean[] {
+    const chosen = new Set(this.data.indices);
+    return this.data.inputFeatures.map((_, j) => chosen.has(j));
+  }
+  /** scikit-learn's get_feature_names_out(): the selected names, each once, in selection order (transform's columns). */
+  getFeatureNamesOut(): string[] {
+    return [...new Set(this.data.features)];
   }
 
   /** Columns of the input that were not used as features, with the reason (README: column types). */
@@ -94,6 +136,84 @@ export class FeatureSelection {
       }
     }
     return new Table(cols);
+  }
+
+  /**
+   * The decoder as an imputer (reconstruction selectors): from a table (any TableInput) holding the
+   * selected columns, all D input features by their names — the decoder's reconstruction of every
+   * one, the selected ones included, in the original units (the fit's scaling undone).
+   */
+  async reconstruct(input: TableInput): Promise<Table> {
+    const d = this.data;
+    if (d.task !== 'reconstruction' || !d.decoder)
+      throw new IpcaeError(
+        'ERR_INVALID_ARGUMENT',
+        d.task !== 'reconstruction'
+          ? `reconstruct needs a reconstruction selector (fitted without a target) but this one is for ${d.task}`
+          : 'this saved selection has no decoder (saved before ipcae 0.2): fit it again to reconstruct',
+      );
+    const t = readTableSync(input).table;
+    const names = t.schema.fields.map((f) => f.name);
+    const need = [...new Set(d.features)];
+    const missing = need.filter((f) => !names.includes(f));
+    if (missing.length)
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected the selected column(s) ${missing.map((m) => `'${m}'`).join(', ')} in the table to reconstruct from; it has ${names.map((m) => `'${m}'`).join(', ')}`);
+    const D = d.inputFeatures.length,
+      n = t.numRows;
+    const x = new Float32Array(n * D);
+    for (const f of need) {
+      const v = t.getChildAt(names.indexOf(f))!;
+      const p = columnPolicy(v.type);
+      if (p.kind !== 'numeric') throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected numbers in column '${f}' to reconstruct from but it is ${p.typeName}`);
+      const j = d.inputFeatures.indexOf(f);
+      const c = numericColumn(v);
+      const bad = c.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected finite values in column '${f}' to reconstruct from but row ${bad} is ${c[bad]}`);
+      for (let i = 0; i < n; i++) x[i * D + j] = (c[i] - d.scaling.offset[j]) / d.scaling.scale[j];
+    }
+    const out = await this.predictScaled(x);
+    const cols: Record<string, Vector> = {};
+    d.inputFeatures.forEach((f, j) => {
+      const col = new Float64Array(n);
+      for (let i = 0; i < n; i++) col[i] = out[i * D + j] * d.scaling.scale[j] + d.scaling.offset[j];
+      cols[f] = makeVector(col);
+    });
+    return new Table(cols);
+  }
+
+  /** The saved decoder's outputs (rows × D, scaled units) for scaled rows x (rows × D) on this selection. */
+  async predictScaled(x: Float32Array): Promise<Float32Array> {
+    const d = this.data;
+    const dec = d.decoder!;
+    await preload();
+    const trainer = new Trainer({ selector: 'cae', task: 'reconstruction', inputDim: d.inputFeatures.length, k: d.k, hidden: dec.hidden, seeds: [dec.seed] });
+    try {
+      const saved = new Float32Array(Uint8Array.from(Buffer.from(dec.values, 'base64')).buffer);
+      const flat = new Float64Array(trainer.getParameters().length);
+      let at = 0,
+        from = 0;
+      const byName = new Map(dec.parameters.map((p) => [p.name, p]));
+      const offsets = new Map<string, number>();
+      for (const p of dec.parameters) {
+        offsets.set(p.name, from);
+        from += p.shape.reduce((a, b) => a * b, 1);
+      }
+      for (const p of trainer.parameterLayout()) {
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        const s = byName.get(p.name);
+        if (p.name.startsWith('decoder.')) {
+          if (!s || s.shape.join('x') !== p.shape.join('x'))
+            throw new IpcaeError('ERR_INVALID_ARGUMENT', `the saved decoder does not match: parameter '${p.name}' ${s ? `has shape ${s.shape.join('×')}, expected ${p.shape.join('×')}` : 'is missing'}`);
+          const o = offsets.get(p.name)!;
+          for (let i = 0; i < size; i++) flat[at + i] = saved[o + i];
+        }
+        at += size;
+      }
+      trainer.setParameters(flat);
+      return (await trainer.predict(x, { best: false, selection: [d.indices] }))[0];
+    } finally {
+      trainer.dispose();
+    }
   }
 
   toJSON(): FeatureSelectionData {
@@ -169,14 +289,34 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
     const divergedText = diverged.map((d) => `seed ${d.seed} at epoch ${d.divergedAtEpoch! + 1}`).join(', ');
     if (finished.length === 0)
       throw new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for every seed (${divergedText}); try a smaller lr`);
-    const perSeed: SeedSelection[] = finished.map((rep) => ({
-      seed: rep.seed,
-      features: rep.selected.map((i) => prep.featureNames[i]),
-      indices: rep.selected,
-      bestEpoch: rep.bestEpoch,
-      bestValLoss: rep.bestValLoss,
-      testMetric: rep.test.metric,
-    }));
+    const yTest = prep.splits.test.y;
+    const variance = prep.task === 'regression' && yTest ? populationVariance(yTest) : 0;
+    // Distinct selections (the library's default): a seed whose nodes share a feature gets K
+    // distinct features by assignment, and its decoder is evaluated on them; the faithful
+    // (argmax) selection and metric are kept beside it.
+    const distinct = r.replicas.map((rep) => (o.distinct ? distinctSelection(rep.probabilities, o.k, D, rep.selected) : rep.selected));
+    const changed = r.replicas.map((rep, i) => distinct[i] !== rep.selected);
+    let val: { loss: number[] } | undefined, test: { loss: number[]; metric: number[] } | undefined;
+    if (changed.some(Boolean)) {
+      val = await trainer.evaluate('val', { selection: distinct });
+      test = await trainer.evaluate('test', { selection: distinct });
+    }
+    const perSeed: SeedSelection[] = finished.map((rep) => {
+      const i = r.replicas.indexOf(rep);
+      const metric = changed[i] ? test!.metric[i] : rep.test.metric;
+      return {
+        seed: rep.seed,
+        features: distinct[i].map((j) => prep.featureNames[j]),
+        indices: distinct[i],
+        bestEpoch: rep.bestEpoch,
+        bestValLoss: changed[i] ? val!.loss[i] : rep.bestValLoss,
+        testMetric: metric,
+        ...(variance > 0 ? { r2: 1 - metric / variance } : {}),
+        ...(changed[i]
+          ? { faithful: { features: rep.selected.map((j) => prep.featureNames[j]), indices: rep.selected, bestValLoss: rep.bestValLoss, testMetric: rep.test.metric } }
+          : {}),
+      };
+    });
     const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
     const ms = meanStd(perSeed.map((p) => p.testMetric));
     const selection = new FeatureSelection({
@@ -188,12 +328,24 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
       features: best.features,
       indices: best.indices,
       classes: prep.classes,
-      metric: { name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse', ...ms },
+      metric: {
+        name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
+        ...ms,
+        ...(variance > 0 ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
+        ...(perSeed.some((p) => p.faithful)
+          ? { faithful: meanStd(perSeed.map((p) => p.faithful?.testMetric ?? p.testMetric)) }
+          : {}),
+      },
       perSeed,
       stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
       scaling: prep.scaling,
       ignored: [...meta.dropped, ...prep.ignored],
       encodings: prep.encodings,
+      ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.indexOf(bestReplica(perSeed, r.replicas)), o.hidden) } : {}),
+      scores: featureScores(
+        finished.map((rep) => ({ mass: selectionMass(rep.probabilities, o.k, D), selected: rep.selected })),
+        prep.featureNames,
+      ),
     });
     if (diverged.length) {
       const err = new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for ${divergedText}; the selection of the other seed(s) is error.partial; try a smaller lr`);
@@ -204,4 +356,88 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * The scikit-learn shape of the same thing: `new FeatureSelector({ k: 20, target: 'y' })`, then
+ * `await fit(X)`, `transform(X)`, `await fitTransform(X)`, `getSupport()`, `getFeatureNamesOut()`.
+ */
+export class FeatureSelector {
+  /** The fitted selection (after fit). */
+  selection: FeatureSelection | undefined;
+  constructor(readonly options: SelectOptions) {}
+
+  private fitted(): FeatureSelection {
+    if (!this.selection) throw new IpcaeError('ERR_INVALID_ARGUMENT', 'This FeatureSelector is not fitted yet: call await selector.fit(table) first');
+    return this.selection;
+  }
+  async fit(input: TableInput): Promise<this> {
+    this.selection = await selectFeatures(input, this.options);
+    return this;
+  }
+  transform(input: TableInput): Table {
+    return this.fitted().transform(input);
+  }
+  async fitTransform(input: TableInput): Promise<Table> {
+    await this.fit(input);
+    return this.transform(input);
+  }
+  getSupport(): boolean[] {
+    return this.fitted().getSupport();
+  }
+  getFeatureNamesOut(): string[] {
+    return this.fitted().getFeatureNamesOut();
+  }
+}
+
+export interface KSweep {
+  /** One row per K, ascending: the test metric over seeds and the fitted selection. */
+  rows: { k: number; metric: FeatureSelectionData['metric']; uniquePct: number; selection: FeatureSelection }[];
+  /** The suggested K, by `rule`. */
+  suggested: number;
+  rule: string;
+}
+
+/**
+ * Fits one selector per K (each K's seeds trained together as one replica group) on the same
+ * table and splits, and suggests a K: the smallest whose mean test metric is within one standard
+ * deviation of the best (README: choosing K).
+ */
+export async function sweepK(input: TableInput, options: Omit<SelectOptions, 'k'> & { k: number[] }): Promise<KSweep> {
+  const ks = options?.k;
+  if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1) || new Set(ks).size !== ks.length)
+    throw invalidArgument('options.k', 'a list of distinct positive integers (the K values to try)', ks);
+  // A file is read and converted once per K; an in-memory table is shared.
+  const rows: KSweep['rows'] = [];
+  for (const k of [...ks].sort((a, b) => a - b)) {
+    const selection = await selectFeatures(input, { ...options, k });
+    const uniquePct = meanStd(selection.perSeed.map((p) => (100 * new Set(p.indices).size) / k)).mean;
+    rows.push({ k, metric: selection.metric, uniquePct, selection });
+  }
+  const higher = rows[0].selection.data.task === 'classification';
+  return { rows, suggested: suggestK(rows.map((r) => ({ k: r.k, mean: r.metric.mean, std: r.metric.std })), higher), rule: SUGGESTION_RULE };
+}
+
+/** The replica of the chosen seed (the lowest best validation loss, as `features`). */
+function bestReplica(perSeed: SeedSelection[], replicas: ReplicaResult[]): ReplicaResult {
+  const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+  return replicas.find((r) => r.seed === best.seed)!;
+}
+
+/** One replica's decoder parameters (best validation), float32, for a saved selection. */
+function decoderOf(trainer: Trainer, replica: number, hidden: number[] | undefined): NonNullable<FeatureSelectionData['decoder']> {
+  const blocks = trainer.replicaParameters(replica, { best: true }).filter((p) => p.name.startsWith('decoder.'));
+  const total = blocks.reduce((a, p) => a + p.values.length, 0);
+  const values = new Float32Array(total);
+  let at = 0;
+  for (const p of blocks) {
+    values.set(p.values, at);
+    at += p.values.length;
+  }
+  return {
+    seed: trainer.options.seeds[replica],
+    hidden: hidden ?? trainerOptionsSchema.shape.hidden.parse(undefined),
+    parameters: blocks.map((p) => ({ name: p.name, shape: p.shape })),
+    values: Buffer.from(values.buffer).toString('base64'),
+  };
 }

@@ -34,3 +34,14 @@ export function stability(selections: number[][], names: string[], k: number): S
     consensus: ranked.slice(0, k).map(([f]) => names[f] ?? String(f)),
   };
 }
+
+/** The variance of the values around their mean, divided by n (R² = 1 − MSE / this). */
+export function populationVariance(v: ArrayLike<number>): number {
+  const n = v.length;
+  if (n === 0) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += v[i] / n;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (v[i] - m) ** 2;
+  return s / n;
+}

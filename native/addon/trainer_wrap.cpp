@@ -1,5 +1,6 @@
 #include "trainer_wrap.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ Napi::Function TrainerWrap::Init(Napi::Env env) {
                          InstanceMethod("cancel", &TrainerWrap::Cancel),
                          InstanceMethod("evaluate", &TrainerWrap::Evaluate),
                          InstanceMethod("selection", &TrainerWrap::GetSelection),
+                         InstanceMethod("predict", &TrainerWrap::Predict),
                          InstanceMethod("saveState", &TrainerWrap::SaveState),
                          InstanceMethod("loadState", &TrainerWrap::LoadState),
                          InstanceMethod("lossAndGradient", &TrainerWrap::LossAndGradient),
@@ -86,10 +88,56 @@ Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
 Napi::Value TrainerWrap::Evaluate(const Napi::CallbackInfo& info) {
   const std::string split = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "test";
   const bool best = info.Length() > 1 && info[1].IsBoolean() ? info[1].As<Napi::Boolean>().Value() : true;
+  // An optional selection to evaluate the decoder on (R*K indices, Int32Array), copied now.
+  torch::Tensor indices;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      Napi::TypeError::New(info.Env(), "Expected an Int32Array of R*K indices for the selection").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    auto a = info[2].As<Napi::Int32Array>();
+    indices = torch::from_blob(a.Data(), {static_cast<int64_t>(a.ElementLength())}, torch::kInt).clone();
+  }
   auto res = std::make_shared<ipcae::EvalResult>();
   return queueJob(
-      info.Env(), this, [res, split, best](Trainer* t) { *res = t->evaluate(split, best); },
+      info.Env(), this, [res, split, best, indices](Trainer* t) { *res = t->evaluate(split, best, indices); },
       [res](Napi::Env env) { return toJs(env, *res); });
+}
+
+// predict(x: Float32Array, rows, best, indices?: Int32Array) -> Float32Array [R * rows * O]
+Napi::Value TrainerWrap::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "Expected predict(x: Float32Array, rows: number, best?, indices?)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto xa = info[0].As<Napi::Float32Array>();
+  const int64_t rows = info[1].As<Napi::Number>().Int64Value();
+  if (rows < 0 || (rows > 0 && static_cast<int64_t>(xa.ElementLength()) % rows != 0)) {
+    Napi::TypeError::New(env, "Expected x to hold rows × D values").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int64_t cols = rows ? static_cast<int64_t>(xa.ElementLength()) / rows : 0;
+  auto x = torch::from_blob(xa.Data(), {rows, cols}, torch::kFloat).clone();
+  const bool best = info.Length() > 2 && info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : true;
+  torch::Tensor indices;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      Napi::TypeError::New(env, "Expected an Int32Array of R*K indices for the selection").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto a = info[3].As<Napi::Int32Array>();
+    indices = torch::from_blob(a.Data(), {static_cast<int64_t>(a.ElementLength())}, torch::kInt).clone();
+  }
+  auto out = std::make_shared<torch::Tensor>();
+  return queueJob(
+      env, this, [out, x, best, indices](Trainer* t) { *out = t->predict(x, best, indices); },
+      [out](Napi::Env env) {
+        auto arr = Napi::Float32Array::New(env, static_cast<size_t>(out->numel()));
+        std::memcpy(arr.Data(), out->data_ptr<float>(), static_cast<size_t>(out->numel()) * sizeof(float));
+        return Napi::Value(arr);
+      });
 }
 
 Napi::Value TrainerWrap::GetSelection(const Napi::CallbackInfo& info) {

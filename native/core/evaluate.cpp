@@ -5,13 +5,22 @@
 
 namespace ipcae {
 
-EvalResult Trainer::evaluate(const std::string& name, bool best) {
+EvalResult Trainer::evaluate(const std::string& name, bool best, const torch::Tensor& indices) {
   require(hasData_, "No data: call setData before evaluating");
   enterThread();
   torch::NoGradGuard noGrad;
   const auto& d = split(name);
   const Views& params = bestOrCurrent(best);
-  auto idx = selector_->logits(params).argmax(-1).reshape({-1});  // hard selection [R*K]
+  torch::Tensor idx;  // the selection [R*K]: the hard one (argmax), or the one given
+  if (indices.defined()) {
+    require(indices.numel() == R_ * K_,
+            "Expected a selection of R*K = " + std::to_string(R_ * K_) + " indices but received " + std::to_string(indices.numel()));
+    require(indices.min().item<int64_t>() >= 0 && indices.max().item<int64_t>() < D_,
+            "Expected selection indices in [0, " + std::to_string(D_) + ")");
+    idx = indices.to(device_, torch::kLong).reshape({-1});
+  } else {
+    idx = selector_->logits(params).argmax(-1).reshape({-1});
+  }
   const int64_t N = d.x.size(0);
   auto acc = torch::TensorOptions().dtype(torch::kDouble).device(device_);
   auto lossSum = torch::zeros({R_}, acc), metricSum = torch::zeros({R_}, acc);
@@ -48,6 +57,31 @@ EvalResult Trainer::evaluate(const std::string& name, bool best) {
     }
   }
   return res;
+}
+
+torch::Tensor Trainer::predict(const torch::Tensor& xIn, bool best, const torch::Tensor& indices) {
+  enterThread();
+  torch::NoGradGuard noGrad;
+  require(xIn.dim() == 2 && xIn.size(1) == D_, "Expected rows of D = " + std::to_string(D_) + " values to predict from");
+  const Views& params = bestOrCurrent(best);
+  torch::Tensor idx;
+  if (indices.defined()) {
+    require(indices.numel() == R_ * K_, "Expected a selection of R*K = " + std::to_string(R_ * K_) + " indices");
+    require(indices.min().item<int64_t>() >= 0 && indices.max().item<int64_t>() < D_,
+            "Expected selection indices in [0, " + std::to_string(D_) + ")");
+    idx = indices.to(device_, torch::kLong).reshape({-1});
+  } else {
+    idx = selector_->logits(params).argmax(-1).reshape({-1});
+  }
+  auto x = xIn.to(device_, dtype_);
+  const int64_t N = x.size(0);
+  std::vector<torch::Tensor> parts;
+  for (int64_t n0 = 0; n0 < N; n0 += opt_.evalBatchSize) {
+    const int64_t n = std::min(opt_.evalBatchSize, N - n0);
+    auto U = x.narrow(0, n0, n).index_select(1, idx).view({n, R_, K_}).permute({1, 0, 2}).contiguous();
+    parts.push_back(decoder_->forward(U, params, false, nullptr, 0, step_).to(torch::kCPU, torch::kFloat));
+  }
+  return N ? torch::cat(parts, 1).contiguous() : torch::empty({R_, 0, O_}, torch::kFloat);
 }
 
 Selection Trainer::selection(bool best) {

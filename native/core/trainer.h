@@ -69,9 +69,13 @@ class Trainer {
   // A set `cancel` flag stops between steps and rolls the trainer back to the epoch's start.
   EpochReport runEpoch(double temperature, const std::atomic<bool>* cancel);
 
-  // split: "train" | "val" | "test"; best: evaluate the best-validation parameters.
-  EvalResult evaluate(const std::string& split, bool best);
+  // split: "train" | "val" | "test"; best: evaluate the best-validation parameters. indices: a
+  // selection of R*K indices (replica-major) to evaluate the decoder on instead of the hard selection (empty: argmax).
+  EvalResult evaluate(const std::string& split, bool best, const torch::Tensor& indices = torch::Tensor());
   Selection selection(bool best);
+  // The decoder's outputs [R, N, O] (float32, CPU) for rows x [N, D], on the hard selection or on
+  // `indices` (R*K): the decoder used as a predictor or, for reconstruction, an imputer.
+  torch::Tensor predict(const torch::Tensor& x, bool best, const torch::Tensor& indices = torch::Tensor());
 
   std::string saveState();
   void loadState(const std::string& bytes);
