@@ -180,18 +180,20 @@ export class Trainer {
    */
   async evaluate(split: 'train' | 'val' | 'test' = 'test', opts: { best?: boolean; selection?: number[][] } = {}) {
     if (!['train', 'val', 'test'].includes(split)) throw invalidArgument('split', "'train', 'val' or 'test'", split);
-    let indices: Int32Array | undefined;
-    if (opts.selection !== undefined) {
-      const { k, inputDim, seeds } = this.options;
-      const s = opts.selection;
-      if (!Array.isArray(s) || s.length !== seeds.length || s.some((row) => !Array.isArray(row) || row.length !== k))
-        throw invalidArgument('selection', `${seeds.length} lists (one per seed) of k = ${k} feature indices`, s);
-      const bad = s.flat().find((j) => !Number.isInteger(j) || j < 0 || j >= inputDim);
-      if (bad !== undefined) throw invalidArgument('selection', `feature indices in [0, ${inputDim})`, bad);
-      indices = Int32Array.from(s.flat());
-    }
+    const indices = this.selectionIndices(opts.selection);
     const n = this.native;
     return native(() => n.evaluate(split, opts.best ?? true, indices));
+  }
+
+  /** A selection given by the caller (K feature indices per replica), checked and flattened for the addon. */
+  private selectionIndices(selection: number[][] | undefined): Int32Array | undefined {
+    if (selection === undefined) return undefined;
+    const { k, inputDim, seeds } = this.options;
+    if (!Array.isArray(selection) || selection.length !== seeds.length || selection.some((row) => !Array.isArray(row) || row.length !== k))
+      throw invalidArgument('selection', `${seeds.length} lists (one per seed) of k = ${k} feature indices`, selection);
+    const bad = selection.flat().find((j) => !Number.isInteger(j) || j < 0 || j >= inputDim);
+    if (bad !== undefined) throw invalidArgument('selection', `feature indices in [0, ${inputDim})`, bad);
+    return Int32Array.from(selection.flat());
   }
 
   /**
@@ -199,18 +201,10 @@ export class Trainer {
    * replica: on the hard selection, or on `selection` (K feature indices per replica).
    */
   async predict(x: Float32Array, opts: { best?: boolean; selection?: number[][] } = {}): Promise<Float32Array[]> {
-    const { inputDim: D, k, seeds } = this.options;
+    const { inputDim: D, seeds } = this.options;
     if (!(x instanceof Float32Array) || x.length % D !== 0) throw invalidArgument('x', `a Float32Array of rows × ${D} values`, x);
     const rows = x.length / D;
-    let indices: Int32Array | undefined;
-    if (opts.selection !== undefined) {
-      const s = opts.selection;
-      if (!Array.isArray(s) || s.length !== seeds.length || s.some((row) => !Array.isArray(row) || row.length !== k))
-        throw invalidArgument('selection', `${seeds.length} lists (one per seed) of k = ${k} feature indices`, s);
-      const bad = s.flat().find((j) => !Number.isInteger(j) || j < 0 || j >= D);
-      if (bad !== undefined) throw invalidArgument('selection', `feature indices in [0, ${D})`, bad);
-      indices = Int32Array.from(s.flat());
-    }
+    const indices = this.selectionIndices(opts.selection);
     const n = this.native;
     const out = await native(() => n.predict(x, rows, opts.best ?? true, indices));
     const per = rows === 0 ? 0 : out.length / seeds.length;

@@ -5,22 +5,23 @@
 
 namespace ipcae {
 
+// The selection [R*K] on the device: the hard one (argmax of the logits), or the one given (checked).
+torch::Tensor Trainer::selectionIndex(const torch::Tensor& indices, const Views& params) const {
+  if (!indices.defined()) return selector_->logits(params).argmax(-1).reshape({-1});
+  require(indices.numel() == R_ * K_,
+          "Expected a selection of R*K = " + std::to_string(R_ * K_) + " indices but received " + std::to_string(indices.numel()));
+  require(indices.min().item<int64_t>() >= 0 && indices.max().item<int64_t>() < D_,
+          "Expected selection indices in [0, " + std::to_string(D_) + ")");
+  return indices.to(device_, torch::kLong).reshape({-1});
+}
+
 EvalResult Trainer::evaluate(const std::string& name, bool best, const torch::Tensor& indices) {
   require(hasData_, "No data: call setData before evaluating");
   enterThread();
   torch::NoGradGuard noGrad;
   const auto& d = split(name);
   const Views& params = bestOrCurrent(best);
-  torch::Tensor idx;  // the selection [R*K]: the hard one (argmax), or the one given
-  if (indices.defined()) {
-    require(indices.numel() == R_ * K_,
-            "Expected a selection of R*K = " + std::to_string(R_ * K_) + " indices but received " + std::to_string(indices.numel()));
-    require(indices.min().item<int64_t>() >= 0 && indices.max().item<int64_t>() < D_,
-            "Expected selection indices in [0, " + std::to_string(D_) + ")");
-    idx = indices.to(device_, torch::kLong).reshape({-1});
-  } else {
-    idx = selector_->logits(params).argmax(-1).reshape({-1});
-  }
+  const auto idx = selectionIndex(indices, params);
   const int64_t N = d.x.size(0);
   auto acc = torch::TensorOptions().dtype(torch::kDouble).device(device_);
   auto lossSum = torch::zeros({R_}, acc), metricSum = torch::zeros({R_}, acc);
@@ -64,15 +65,7 @@ torch::Tensor Trainer::predict(const torch::Tensor& xIn, bool best, const torch:
   torch::NoGradGuard noGrad;
   require(xIn.dim() == 2 && xIn.size(1) == D_, "Expected rows of D = " + std::to_string(D_) + " values to predict from");
   const Views& params = bestOrCurrent(best);
-  torch::Tensor idx;
-  if (indices.defined()) {
-    require(indices.numel() == R_ * K_, "Expected a selection of R*K = " + std::to_string(R_ * K_) + " indices");
-    require(indices.min().item<int64_t>() >= 0 && indices.max().item<int64_t>() < D_,
-            "Expected selection indices in [0, " + std::to_string(D_) + ")");
-    idx = indices.to(device_, torch::kLong).reshape({-1});
-  } else {
-    idx = selector_->logits(params).argmax(-1).reshape({-1});
-  }
+  const auto idx = selectionIndex(indices, params);
   auto x = xIn.to(device_, dtype_);
   const int64_t N = x.size(0);
   std::vector<torch::Tensor> parts;

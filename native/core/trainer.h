@@ -7,7 +7,7 @@
 // count (and so the overhead on small problems) low.
 //   trainer.cpp   construction, the training step and the epoch loop
 //   data.cpp      the splits: checks, device placement
-//   evaluate.cpp  evaluation and the hard selection
+//   evaluate.cpp  evaluation (hard or given selection), predictions, the selection
 //   state.cpp     checkpoints and the best-validation parameters
 #pragma once
 
@@ -117,6 +117,8 @@ class Trainer {
   bool trackBest(int64_t r, double valLoss);
   // The views of the best parameters once any validation improved, else the current ones.
   const Views& bestOrCurrent(bool best) const;
+  // The selection [R*K] on the device: argmax of the logits, or `indices` (checked) when given.
+  torch::Tensor selectionIndex(const torch::Tensor& indices, const Views& params) const;
   std::string fingerprint() const;
   SplitData& split(const std::string& name);
 
