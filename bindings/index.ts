@@ -76,6 +76,8 @@ export interface NativeTrainer {
   selection(best: boolean): Promise<{ indices: Int32Array; probabilities: Float32Array }>;
   /** The decoder's outputs (R × rows × O) for rows × D inputs, on the hard selection or on indices (R*K). */
   predict(x: Float32Array, rows: number, best: boolean, indices?: Int32Array): Promise<Float32Array>;
+  /** Decoder-only training on a fixed selection (R*K indices); resolves to the best validation loss per replica. */
+  finetune(epochs: number, indices: Int32Array): Promise<number[]>;
   saveState(): Promise<Buffer>;
   loadState(state: Buffer): Promise<void>;
   lossAndGradient(temperature: number): Promise<{ loss: Float64Array; gradient: Float64Array }>;

@@ -279,3 +279,48 @@ test('the decoder as an imputer: reconstruct from the selected columns matches t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('finetune: the decoder alone trains on a fixed selection; the selector does not move; validation never gets worse', async () => {
+  const { x, y } = synthetic({ rows: 240, d: 8, classes: 3, seed: 6, informative: [1, 5] });
+  const t = new Trainer({ inputDim: 8, k: 2, outputDim: 3, seeds: [1, 2], batchSize: 32 });
+  try {
+    await t.setData(splitData(x, y, 8, 160, 40));
+    await t.fit({ epochs: 4 });
+    const selection = [
+      [1, 5],
+      [5, 1],
+    ];
+    const before = await t.evaluate('val', { selection });
+    const layout = t.parameterLayout();
+    const blocks = (flat: Float64Array) => {
+      let at = 0;
+      return layout.map((p) => {
+        const n = 2 * p.shape.reduce((a, b) => a * b, 1);
+        const v = flat.slice(at, at + n);
+        at += n;
+        return { name: p.name, v };
+      });
+    };
+    const b0 = blocks(t.getParameters({ best: true }));
+    const best = await t.finetune(5, { selection });
+    const b1 = blocks(t.getParameters({ best: true }));
+    for (const [i, blk] of b0.entries()) {
+      if (blk.name.startsWith('selector.')) assert.deepEqual(b1[i].v, blk.v, `${blk.name} is frozen`);
+    }
+    assert.ok(b0.some((blk, i) => blk.name.startsWith('decoder.') && blk.v.some((v, j) => v !== b1[i].v[j])), 'the decoder trained');
+    best.forEach((l, r) => assert.ok(l <= before.loss[r], `replica ${r}: ${l} <= ${before.loss[r]}`));
+    assert.deepEqual((await t.evaluate('val', { selection })).loss, best, 'the best parameters are the fine-tuned ones');
+    await assert.rejects(t.finetune(0, { selection }), /an integer >= 1 for epochs/);
+  } finally {
+    t.dispose();
+  }
+  const opts = { k: 6, target: 'label', exclude: ['id', 'score'], seeds: [1, 2, 3, 4], epochs: 1, method: 'cae' as const, batchSize: 32 };
+  const plain = await selectFeatures(path.join(FIX, 'pandas-tab.tsv'), opts);
+  const tuned = await selectFeatures(path.join(FIX, 'pandas-tab.tsv'), { ...opts, finetune: 5 });
+  assert.equal(tuned.data.finetuned, 5);
+  assert.equal(plain.data.finetuned, undefined);
+  for (const [i, p] of tuned.perSeed.entries()) {
+    assert.deepEqual(p.indices, plain.perSeed[i].indices, 'the same final selection');
+    assert.ok(p.bestValLoss <= plain.perSeed[i].bestValLoss + 1e-12, `seed ${p.seed}: validation no worse after finetune`);
+  }
+});

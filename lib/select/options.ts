@@ -18,6 +18,8 @@ export const selectOptionsSchema = z
     method: z.enum(METHODS).default('ip-cae'),
     /** K distinct features (assignment when argmax repeats one); false: the paper's argmax selection, duplicates kept. */
     distinct: z.boolean().default(true),
+    /** Decoder-only epochs on the final selection (selector frozen) when distinct selections changed some seed; 0: none. */
+    finetune: z.number().int().min(0).default(0),
     /** λ of the *-gjsd methods. */
     gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
     /** At most the number of training rows. */
@@ -85,6 +87,7 @@ export const selectionFileSchema = z
     scaling: z.object({ kind: z.enum(['none', 'minmax', 'standard']), offset: z.array(z.number()), scale: z.array(z.number()) }).strict(),
     ignored: z.array(z.object({ column: z.string(), reason: z.string() }).strict()).optional(),
     encodings: z.array(z.object({ column: z.string(), categories: z.array(z.string()).min(1) }).strict()).optional(),
+    finetuned: z.number().int().min(1).optional(),
     decoder: z
       .object({
         seed: z.number().int().min(0),

@@ -58,6 +58,8 @@ export interface FeatureSelectionData {
   encodings?: OneHotEncoding[];
   /** Every input feature's score and selection frequency, best first (README: scores and ranking). */
   scores?: FeatureScore[];
+  /** Decoder-only epochs run on the final selections (finetune), when distinct selections changed a seed. */
+  finetuned?: number;
   /**
    * Reconstruction selectors: the chosen seed's decoder (best-validation parameters), so that
    * `reconstruct` can predict all D features from the K selected ones.
@@ -298,18 +300,22 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
     const changed = r.replicas.map((rep, i) => distinct[i] !== rep.selected);
     let val: { loss: number[] } | undefined, test: { loss: number[]; metric: number[] } | undefined;
     if (changed.some(Boolean)) {
+      // finetune: the decoders learn the inputs of the final selection (every seed's, the
+      // unchanged ones included); without it they are evaluated as trained.
+      if (o.finetune > 0) await trainer.finetune(o.finetune, { selection: distinct });
       val = await trainer.evaluate('val', { selection: distinct });
       test = await trainer.evaluate('test', { selection: distinct });
     }
+    const tuned = o.finetune > 0 && changed.some(Boolean);
     const perSeed: SeedSelection[] = finished.map((rep) => {
       const i = r.replicas.indexOf(rep);
-      const metric = changed[i] ? test!.metric[i] : rep.test.metric;
+      const metric = changed[i] || tuned ? test!.metric[i] : rep.test.metric;
       return {
         seed: rep.seed,
         features: distinct[i].map((j) => prep.featureNames[j]),
         indices: distinct[i],
         bestEpoch: rep.bestEpoch,
-        bestValLoss: changed[i] ? val!.loss[i] : rep.bestValLoss,
+        bestValLoss: changed[i] || tuned ? val!.loss[i] : rep.bestValLoss,
         testMetric: metric,
         ...(variance > 0 ? { r2: 1 - metric / variance } : {}),
         ...(changed[i]
@@ -342,6 +348,7 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
       ignored: [...meta.dropped, ...prep.ignored],
       encodings: prep.encodings,
       ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.indexOf(bestReplica(perSeed, r.replicas)), o.hidden) } : {}),
+      ...(tuned ? { finetuned: o.finetune } : {}),
       scores: featureScores(
         finished.map((rep) => ({ mass: selectionMass(rep.probabilities, o.k, D), selected: rep.selected })),
         prep.featureNames,

@@ -185,6 +185,19 @@ export class Trainer {
     return native(() => n.evaluate(split, opts.best ?? true, indices));
   }
 
+  /**
+   * Trains the decoder only, for `epochs` passes, on a fixed selection (K feature indices per
+   * replica; the selector is frozen), from the best-validation parameters with fresh Adam moments.
+   * The best validation loss (the start included) decides the new best parameters; resolves to it.
+   */
+  async finetune(epochs: number, opts: { selection: number[][] }): Promise<number[]> {
+    if (!Number.isInteger(epochs) || epochs < 1) throw invalidArgument('epochs', 'an integer >= 1', epochs);
+    const indices = this.selectionIndices(opts?.selection);
+    if (!indices) throw invalidArgument('selection', 'one list of k feature indices per seed', undefined);
+    const n = this.native;
+    return native(() => n.finetune(epochs, indices));
+  }
+
   /** A selection given by the caller (K feature indices per replica), checked and flattened for the addon. */
   private selectionIndices(selection: number[][] | undefined): Int32Array | undefined {
     if (selection === undefined) return undefined;

@@ -21,6 +21,7 @@ Napi::Function TrainerWrap::Init(Napi::Env env) {
                          InstanceMethod("evaluate", &TrainerWrap::Evaluate),
                          InstanceMethod("selection", &TrainerWrap::GetSelection),
                          InstanceMethod("predict", &TrainerWrap::Predict),
+                         InstanceMethod("finetune", &TrainerWrap::Finetune),
                          InstanceMethod("saveState", &TrainerWrap::SaveState),
                          InstanceMethod("loadState", &TrainerWrap::LoadState),
                          InstanceMethod("lossAndGradient", &TrainerWrap::LossAndGradient),
@@ -136,6 +137,27 @@ Napi::Value TrainerWrap::Predict(const Napi::CallbackInfo& info) {
       [out](Napi::Env env) {
         auto arr = Napi::Float32Array::New(env, static_cast<size_t>(out->numel()));
         std::memcpy(arr.Data(), out->data_ptr<float>(), static_cast<size_t>(out->numel()) * sizeof(float));
+        return Napi::Value(arr);
+      });
+}
+
+// finetune(epochs, indices: Int32Array of R*K) -> best validation loss per replica
+Napi::Value TrainerWrap::Finetune(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    Napi::TypeError::New(env, "Expected finetune(epochs: number, indices: Int32Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int64_t epochs = info[0].As<Napi::Number>().Int64Value();
+  auto a = info[1].As<Napi::Int32Array>();
+  auto indices = torch::from_blob(a.Data(), {static_cast<int64_t>(a.ElementLength())}, torch::kInt).clone();
+  auto res = std::make_shared<std::vector<double>>();
+  return queueJob(
+      env, this, [res, epochs, indices](Trainer* t) { *res = t->finetune(epochs, indices); },
+      [res](Napi::Env env) {
+        auto arr = Napi::Array::New(env, res->size());
+        for (size_t i = 0; i < res->size(); ++i) arr.Set(static_cast<uint32_t>(i), Napi::Number::New(env, (*res)[i]));
         return Napi::Value(arr);
       });
 }

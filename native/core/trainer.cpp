@@ -177,6 +177,28 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
   prof.mark("dec_fwd");
 
   torch::Tensor loss, dOut;
+  taskLoss(out, xb, yb, onehotB, loss, dOut);
+
+  prof.mark("loss");
+  auto dU = decoder_->backward(dOut, params, grads, cache).contiguous();
+  prof.mark("dec_bwd");
+  torch::Tensor dL;
+  if (useFused_) {
+    dL = torch::empty_like(L);
+    selection_backward(perSampleNoise_ ? L : noisyL, xb, U, stats, dU, T, keys, perSampleNoise_, dL, weights);
+  } else {
+    dL = selection_backward_reference(L, xb, U, dU, T, noise);
+  }
+  prof.mark("sel_bwd");
+  if (opt_.gjsdLambda > 0) dL = dL - opt_.gjsdLambda * gjsd_gradient(L);
+  selector_->backward(params, dL, grads);
+  prof.mark("selector_bwd");
+  return loss;
+}
+
+void Trainer::taskLoss(const torch::Tensor& out, const torch::Tensor& xb, const torch::Tensor& yb,
+                       const torch::Tensor& onehotB, torch::Tensor& loss, torch::Tensor& dOut) const {
+  const int64_t B = xb.size(0);
   if (device_.is_cpu()) {
     // one pass for the loss and its gradient
     if (opt_.task == "classification") {
@@ -194,22 +216,6 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
     loss = diff.pow(2).sum({1, 2}) / n;
     dOut = diff * (2.0 / n);
   }
-
-  prof.mark("loss");
-  auto dU = decoder_->backward(dOut, params, grads, cache).contiguous();
-  prof.mark("dec_bwd");
-  torch::Tensor dL;
-  if (useFused_) {
-    dL = torch::empty_like(L);
-    selection_backward(perSampleNoise_ ? L : noisyL, xb, U, stats, dU, T, keys, perSampleNoise_, dL, weights);
-  } else {
-    dL = selection_backward_reference(L, xb, U, dU, T, noise);
-  }
-  prof.mark("sel_bwd");
-  if (opt_.gjsdLambda > 0) dL = dL - opt_.gjsdLambda * gjsd_gradient(L);
-  selector_->backward(params, dL, grads);
-  prof.mark("selector_bwd");
-  return loss;
 }
 
 void Trainer::restoreReplica(int64_t r, const torch::Tensor& flat, const torch::Tensor& m, const torch::Tensor& v) {

@@ -8,6 +8,7 @@
 //   trainer.cpp   construction, the training step and the epoch loop
 //   data.cpp      the splits: checks, device placement
 //   evaluate.cpp  evaluation (hard or given selection), predictions, the selection
+//   finetune.cpp  decoder-only training on a fixed selection
 //   state.cpp     checkpoints and the best-validation parameters
 #pragma once
 
@@ -76,6 +77,10 @@ class Trainer {
   // The decoder's outputs [R, N, O] (float32, CPU) for rows x [N, D], on the hard selection or on
   // `indices` (R*K): the decoder used as a predictor or, for reconstruction, an imputer.
   torch::Tensor predict(const torch::Tensor& x, bool best, const torch::Tensor& indices = torch::Tensor());
+  // Decoder-only training on a fixed selection (R*K indices), the selector frozen: `epochs` passes
+  // over the training split from the best-validation parameters with fresh Adam moments; the best
+  // validation loss (the start included) becomes the best parameters. Returns that loss per replica.
+  std::vector<double> finetune(int64_t epochs, const torch::Tensor& indices);
 
   std::string saveState();
   void loadState(const std::string& bytes);
@@ -111,6 +116,9 @@ class Trainer {
                                      const Views& params, Views& grads, torch::Tensor* selectionCache,
                                      bool profile);
   void adamStep(int64_t r0, int64_t n);
+  // The task loss per replica [R] of outputs [R,B,O] and its gradient dLoss/dOut.
+  void taskLoss(const torch::Tensor& out, const torch::Tensor& xb, const torch::Tensor& yb, const torch::Tensor& onehotB,
+                torch::Tensor& loss, torch::Tensor& dOut) const;
   // Puts replica r's parameters and Adam moments back to those in the given flat buffers.
   void restoreReplica(int64_t r, const torch::Tensor& flat, const torch::Tensor& m, const torch::Tensor& v);
   // Records replica r's validation loss; keeps its parameters when they are the best so far.
