@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables,figures] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -6,6 +6,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { Trainer, capabilities } from '../lib/index.js';
 import { tablesCase } from './tables.js';
+import { figuresCase } from './figures.js';
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -80,7 +81,7 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures', 'mice-shape,mnist-shape')
     .option('--rows <n>', 'rows of the tables case', '100000')
     .option('--cols <n>', 'columns of the tables case', '500')
     .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
@@ -101,8 +102,10 @@ async function main() {
       console.log(await miceShape(o.device, 10, Number(o.miceEpochs), Number(o.threads)));
     } else if (name === 'tables') {
       for (const line of await tablesCase(Number(o.rows), Number(o.cols))) console.log(line);
+    } else if (name === 'figures') {
+      for (const line of await figuresCase()) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape or tables)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables or figures)`);
       process.exitCode = 2;
     }
   }

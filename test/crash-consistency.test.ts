@@ -17,10 +17,13 @@ const cli = path.resolve('dist/lib/cli/run.js');
 const root = mkdtempSync(path.join(os.tmpdir(), 'ipcae-crash-'));
 const tableFile = path.join(root, 'tiny.arrow');
 writeFileSync(tableFile, tableToIPC(pipelineTable(80, 7), 'file'));
-const args = (out: string) => [cli, '--dataset', tableFile, '--target', 'label', '--exclude', 'id', '--k', '2', '--epochs', '2', '--checkpoint-every', '1', '--seeds', '1', '--batch-size', '16', '--out', out, '--quiet'];
-const run = (out: string, env: Record<string, string> = {}) => spawnSync(process.execPath, args(out), { encoding: 'utf8', env: { ...process.env, ...env } });
+// The run's own figures are drawn after the commit point; they have their own test below (drawing
+// them at each of ~40 write steps would cost minutes).
+const args = (out: string, figures = false) => [cli, '--dataset', tableFile, '--target', 'label', '--exclude', 'id', '--k', '2', '--epochs', '2', '--checkpoint-every', '1', '--seeds', '1', '--batch-size', '16', '--out', out, '--quiet', ...(figures ? [] : ['--no-figures'])];
+const run = (out: string, env: Record<string, string> = {}, figures = false) => spawnSync(process.execPath, args(out, figures), { encoding: 'utf8', env: { ...process.env, ...env } });
+let writeSteps = 0; // write steps of a run without figures (found by the first test)
 
-/** What must be identical to the uninterrupted run: every file, less the wall-clock fields. */
+/** What must be identical to the uninterrupted run: every file (the figures too), less the wall-clock fields. */
 function outcome(dir: string): Record<string, unknown> {
   const files = readdirSync(dir).sort();
   const o: Record<string, unknown> = { files: files.filter((f) => !f.startsWith('state')) };
@@ -28,6 +31,7 @@ function outcome(dir: string): Record<string, unknown> {
     const p = path.join(dir, f);
     if (f === 'summary.json') o[f] = { ...JSON.parse(readFileSync(p, 'utf8')), secondsTotal: 0 };
     else if (f === 'manifest.json') o[f] = 'manifest';
+    else if (f === 'figures') o[f] = Object.fromEntries(readdirSync(p).sort().map((g) => [g, readFileSync(path.join(p, g)).toString('base64')]));
     else if (f === 'metrics.arrow') {
       const t = tableFromIPC(readFileSync(p));
       o[f] = t.schema.fields.filter((x) => x.name !== 'seconds').map((x) => [x.name, Array.from(t.getChild(x.name)!.toArray() as ArrayLike<number>)]);
@@ -50,11 +54,30 @@ test('a kill at every write step resumes to the uninterrupted result', { timeout
     const resumed = run(dir);
     assert.equal(resumed.status, 0, `write step ${n}: the resume failed: ${resumed.stderr}`);
     assert.deepEqual(outcome(dir), want, `write step ${n}: the resumed run differs from the uninterrupted one`);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], `write step ${n}: temporary files left`);
+    assert.deepEqual(readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.tmp-')), [], `write step ${n}: temporary files left`);
     assert.equal(existsSync(`${dir}.lock`), false, `write step ${n}: lock left`);
     rmSync(dir, { recursive: true, force: true });
   }
   assert.ok(n > 30, `only ${n - 1} write steps were interrupted`);
+  writeSteps = n - 1;
+});
+
+test('a kill while the figures are drawn: the same command draws them again, whole, and leaves no temporary file', { timeout: 300_000 }, () => {
+  assert.ok(writeSteps > 0, 'needs the write-step count of the test above');
+  const ref = path.join(root, 'ref-figures');
+  assert.equal(run(ref, {}, true).status, 0);
+  const want = outcome(ref);
+  assert.deepEqual(Object.keys(want.figures as object), ['curves.png', 'curves.svg', 'features.png', 'features.svg']);
+  for (let n = writeSteps + 1; n <= writeSteps + 4; n++) {
+    const dir = path.join(root, `kill-figures-${n}`);
+    const killed = run(dir, { IPCAE_TEST_KILL_AT_WRITE: String(n) }, true);
+    assert.equal(killed.signal, 'SIGKILL', `write step ${n}: ${killed.stderr}`);
+    assert.ok(existsSync(path.join(dir, 'summary.json')), `write step ${n} comes after the commit point`);
+    const resumed = run(dir, {}, true);
+    assert.equal(resumed.status, 0, `write step ${n}: ${resumed.stderr}`);
+    assert.deepEqual(outcome(dir), want, `write step ${n}: the figures differ from the uninterrupted run's`);
+    assert.deepEqual(readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.tmp-')), [], `write step ${n}: temporary files left`);
+  }
 });
 
 test('every single-bit flip in a checkpoint is detected', () => {

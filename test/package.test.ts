@@ -29,7 +29,7 @@ test('npm pack → install into an ESM and a CommonJS project: import/require wi
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout)[0] as { filename: string; files: { path: string }[] };
     const files = info.files.map((f) => f.path);
-    for (const must of ['LICENSE', 'README.md', 'CMakeLists.txt', 'native/core/trainer.cpp', 'scripts/install.mjs', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.cjs', 'dist/cjs/types/lib/index.d.ts', 'configs/mice/classification.yaml', 'dist/lib/data/read-worker.js'])
+    for (const must of ['LICENSE', 'README.md', 'CMakeLists.txt', 'native/core/trainer.cpp', 'scripts/install.mjs', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.cjs', 'dist/cjs/types/lib/index.d.ts', 'configs/mice/classification.yaml', 'dist/lib/data/read-worker.js', 'lib/figures/fonts/DejaVuSans.ttf'])
       assert.ok(files.includes(must), `the tarball has ${must}`);
     for (const never of ['test/', 'dist/test/', 'docs/', '.ci/', 'bench/', 'dist/bench/', 'build/'])
       assert.deepEqual(files.filter((f) => f.startsWith(never)), [], `the tarball has nothing under ${never}`);
@@ -77,6 +77,21 @@ preload().catch((e) => console.log(JSON.stringify({ preload: e.code })));`,
       assert.equal(r.status, 0, `${kind}: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
       assert.deepEqual(out, { features: ['température', '温度'], columns: ['température', '温度'], loaded: ['température', '温度'], isError: true }, kind);
+
+      // Figures from the installed package: vega → SVG → PNG with the font it ships
+      const draw = kind === 'module' ? 'draw.mjs' : 'draw.cjs';
+      writeFileSync(
+        path.join(proj, draw),
+        `${kind === 'module' ? "import { renderSvg, renderPng } from 'ipcae';" : "const { renderSvg, renderPng } = require('ipcae');"}
+(async () => {
+  const svg = await renderSvg({ data: { values: [{ a: 'x', b: 1 }, { a: 'y', b: 2 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } } });
+  const png = await renderPng(svg);
+  console.log(JSON.stringify({ svg: svg.startsWith('<svg'), png: Buffer.from(png.subarray(1, 4)).toString() }));
+})();`,
+      );
+      const d = spawnSync(process.execPath, [draw], { cwd: proj, encoding: 'utf8' });
+      assert.equal(d.status, 0, `${kind}: ${d.stderr}`);
+      assert.deepEqual(JSON.parse(d.stdout.trim()), { svg: true, png: 'PNG' }, kind);
 
       // Types: TypeScript resolves the package for `import` (.mts) and `require` (.cts)
       writeFileSync(path.join(proj, 'types.mts'), "import { selectFeatures, type FeatureSelection } from 'ipcae';\nconst p: Promise<FeatureSelection> = selectFeatures('t.csv', { k: 2 });\nvoid p;\n");

@@ -18,6 +18,7 @@ const LAYERS: string[][] = [
   ['lib/data'],
   ['lib/config'],
   ['lib/select', 'lib/experiment'],
+  ['lib/figures'],
   ['lib/report'],
   ['lib/slurm'],
   ['lib/cli'],

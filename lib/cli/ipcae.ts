@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// ipcae <command>: run (same as ipcae-run), compare DIR…
-import { realpathSync } from 'node:fs';
+// ipcae <command>: run (same as ipcae-run), compare, report, export, impute, data, slurm.
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { main as runMain } from './run.js';
@@ -9,10 +9,17 @@ import { compareRuns, readRuns } from '../report/compare.js';
 import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGISTRY } from '../data/registry.js';
 import { readTableAsync } from '../data/read-async.js';
 import { columnPolicy } from '../data/columns.js';
-import { writeTable, WRITABLE } from '../data/write.js';
+import { isWritable, writeTable, WRITABLE } from '../data/write.js';
 import { FeatureSelection } from '../select/select.js';
 import { IpcaeError } from '../errors.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
+import { writeReport } from '../report/page.js';
+import { exportRuns, EXPORT_FORMATS, type ExportFormat } from '../report/export.js';
+import { parseImageShape } from '../figures/selection-map.js';
+import { packageRoot } from '../files/package-root.js';
+import path from 'node:path';
+
+const packageVersion = () => (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Turns a thrown error into a message and an exit status (2 for usage errors). */
 function report(prefix: string) {
@@ -30,20 +37,44 @@ export async function main(argv = process.argv): Promise<number> {
   if (cmd === 'slurm') return slurmMain(rest).catch(report('ipcae slurm'));
   const program = new Command()
     .name('ipcae')
-    .description('IP-CAE feature selection: experiments and reports')
+    .description('IP-CAE feature selection: experiments, reports and figures')
+    .version(packageVersion(), '-V, --version', 'print the version of ipcae')
     .exitOverride()
     .addHelpText(
       'after',
-      '\nCommands:\n  run [options]      train (see ipcae run --help)\n  compare <dir...>   one table over finished run directories, with the Table-3 speed-up\n  data list|fetch|prepare|info   datasets: download, cache as Arrow, describe\n  impute --selector F --input T --output O   all D features from the K selected columns (a reconstruction selector)\n  slurm submit|resubmit|status|collect   experiments as Slurm job arrays (ipcae slurm --help)\n\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae data prepare coil20 --data-dir ./data',
+      '\nExamples:\n  ipcae run --dataset mice --data-dir ./data --seeds paper\n  ipcae compare runs/a runs/b\n  ipcae report runs/a runs/b --out report\n  ipcae export runs/a --format csv\n  ipcae data prepare coil20 --data-dir ./data',
     );
+  // run and slurm parse their own flags (above); listed here so that --help names every command once.
+  program.command('run').description('train a method on a dataset with a group of seeds (the same as ipcae-run; ipcae run --help)');
+  program.command('slurm').description('the same experiments as Slurm job arrays: submit | status | collect | resubmit (ipcae slurm --help)');
   let code = 0;
   program
     .command('compare')
+    .description('one table over finished run directories (Tables 1–2), with the Table-3 speed-up')
     .argument('<dirs...>', 'run directories, or directories with runs inside')
     .option('--json', 'print JSON', false)
     .action((dirs: string[], opts: { json: boolean }) => {
       const runs = readRuns(dirs);
       console.log(opts.json ? JSON.stringify(runs.map((r) => r.summary), null, 2) : compareRuns(runs));
+    });
+  program
+    .command('report')
+    .description("the paper's figures from your runs: SVG and PNG files and a self-contained index.html")
+    .argument('<dirs...>', 'run directories, or directories with runs inside')
+    .option('--out <dir>', 'where to write (default <dir>/report for one directory, ./report for several)')
+    .option('--image-shape <HxW>', 'your image data: H×W pixels, features row-major (the paper\'s image datasets are known)')
+    .action(async (dirs: string[], o: { out?: string; imageShape?: string }) => {
+      const r = await writeReport(dirs, { out: o.out, imageShape: o.imageShape !== undefined ? parseImageShape(o.imageShape) : undefined });
+      console.log(`ipcae report: ${r.runs} run(s), ${r.figures.length} figure(s) (SVG and PNG in ${path.join(r.out, 'figures')}) → ${r.page}`);
+    });
+  program
+    .command('export')
+    .description('per-epoch metrics and selections as CSV, Parquet or JSON Lines, for pandas, R and spreadsheets')
+    .argument('<dirs...>', 'run directories, or directories with runs inside')
+    .requiredOption('--format <format>', EXPORT_FORMATS.join(' | '))
+    .option('--out <dir>', 'where to write (default <run>/export/ in each run)')
+    .action((dirs: string[], o: { format: string; out?: string }) => {
+      for (const r of exportRuns(dirs, o.format as ExportFormat, o.out)) console.log(`ipcae export: ${r.run} → ${r.files.join(', ')}`);
     });
   program
     .command('impute')
@@ -53,7 +84,7 @@ export async function main(argv = process.argv): Promise<number> {
     .requiredOption('--output <file>', `where to write all D columns: ${WRITABLE}`)
     .action(async (o: { selector: string; input: string; output: string }) => {
       const sel = FeatureSelection.load(o.selector);
-      if (!/\.(arrow|feather|ipc|csv|tsv)$/i.test(o.output))
+      if (!isWritable(o.output))
         throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --output to end in ${WRITABLE} but received ${o.output}`);
       const { table } = await readTableAsync(o.input);
       const out = await sel.reconstruct(table);

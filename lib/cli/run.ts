@@ -15,27 +15,15 @@ import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { compareRuns, comparisonTable, readRun } from '../report/compare.js';
+import { drawRunFigures } from '../report/figures.js';
+import { parseImageShape } from '../figures/selection-map.js';
+import { progress, type Progress } from './progress.js';
 
 const METRIC_WORDS: Record<string, { val: string; test: string }> = {
   classification: { val: 'val acc', test: 'test accuracy' },
   reconstruction: { val: 'val err', test: 'test reconstruction error' },
   regression: { val: 'val mse', test: 'test MSE' },
 };
-
-function progressLine(tty: boolean) {
-  let last = '';
-  return {
-    update(text: string) {
-      if (tty) {
-        process.stderr.write(`\r${text.padEnd(last.length)}`);
-        last = text;
-      } else console.log(text);
-    },
-    done() {
-      if (tty && last) process.stderr.write('\n');
-    },
-  };
-}
 
 /** The experiment flags shared by ipcae-run and ipcae slurm submit. */
 export function addExperimentOptions(cmd: Command, lists = false): Command {
@@ -76,6 +64,8 @@ export function buildProgram() {
   )
     .option('--out <dir>', 'run directory (default runs/<dataset>-<task>-<method>-<timestamp>)')
     .option('--restart', 'start the run in --out over from epoch 0 (its results are removed), e.g. after its data changed', false)
+    .option('--no-figures', 'do not draw the run\'s figures (curves; selection map for image data) into <out>/figures/')
+    .option('--image-shape <HxW>', 'your image data: H×W pixels, features row-major (the selection map; the paper\'s image datasets are known)')
     .option('--quiet', 'print only the result', false)
     .option('--json', 'print the summary as JSON', false)
     .addHelpText(
@@ -191,7 +181,9 @@ export async function main(argv = process.argv): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let out = '';
+  let bar: Progress | undefined;
   try {
+    const imageShape = o.imageShape !== undefined ? parseImageShape(String(o.imageShape)) : undefined;
     const runs = resolveRuns(o, cli);
     const summaries: Summary[] = [];
     const dirs: string[] = [];
@@ -206,27 +198,34 @@ export async function main(argv = process.argv): Promise<number> {
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
       ensureDir(out); // an unwritable --out fails now, before the data is read (ERR_OUTPUT)
       const data = await loadDataset(cfg.dataset, dataDir(o.dataDir), table);
+      if (imageShape && imageShape[0] * imageShape[1] !== data.inputDim)
+        throw usageError(`Expected --image-shape ${imageShape[0]}x${imageShape[1]} to hold the ${data.inputDim} features of ${cfg.dataset} but it holds ${imageShape[0] * imageShape[1]} pixels`);
       if (!quiet) for (const g of data.ignored ?? []) console.log(`ipcae-run: column '${g.column}' is not a feature: ${g.reason}`);
       if (!quiet)
         console.log(
           `ipcae-run: ${cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length}), ${cfg.task}, ${cfg.method}, K=${cfg.k}, seeds ${cfg.seeds.join(',')}, ${cfg.epochs} epochs → ${out}`,
         );
-      const bar = progressLine(Boolean(process.stderr.isTTY) && !quiet);
+      bar = progress({ task: cfg.task, epochs: cfg.epochs }, { quiet });
       const summary = await runExperiment(cfg, data, out, {
         signal: ac.signal,
         restart: Boolean(o.restart),
-        onWarning: (m) => console.error(`ipcae-run: warning: ${m}`),
-        onEpoch: (ep) => {
-          if (quiet) return;
-          const vals = ep.replicas.map((r) => (r.diverged ? 'diverged' : cfg.task === 'classification' ? (100 * r.valMetric).toFixed(1) : r.valMetric.toExponential(2)));
-          const up = ep.replicas.map((r) => r.uniquePct.toFixed(0));
-          const eta = ((cfg.epochs - ep.epoch - 1) * ep.seconds).toFixed(0);
-          bar.update(
-            `epoch ${ep.epoch + 1}/${cfg.epochs}  T=${ep.temperature.toPrecision(3)}  ${METRIC_WORDS[cfg.task].val} ${vals.join(' ')}  unique% ${up.join(' ')}  ${ep.seconds.toFixed(2)} s/epoch  ETA ${eta} s`,
-          );
+        onWarning: (m) => {
+          bar?.stop();
+          console.error(`ipcae-run: warning: ${m}`);
         },
+        onStart: (s) => bar?.start(s.resumedFromEpoch),
+        onEpoch: (ep) => bar?.epoch(ep),
       });
-      bar.done();
+      bar.stop();
+      if (o.figures !== false) {
+        // The result is committed: a figure that cannot be drawn is a warning, never a failed run.
+        try {
+          const drawn = await drawRunFigures(out, { imageShape });
+          if (!quiet && drawn.length) console.log(`ipcae-run: figures: ${drawn.map((d) => path.relative(out, d.pngFile)).join(', ')} in ${out}`);
+        } catch (e) {
+          console.error(`ipcae-run: warning: the run's figures were not drawn: ${(e as Error).message}`);
+        }
+      }
       summaries.push(summary);
       dirs.push(out);
       if (o.json) console.log(JSON.stringify(summary, null, 2));
@@ -242,6 +241,7 @@ export async function main(argv = process.argv): Promise<number> {
     }
     return 0;
   } catch (e) {
+    bar?.stop();
     const err = e as { code?: string; message?: string };
     if (signalled && err.code === 'ERR_CANCELLED') {
       console.error(`\nipcae-run: stopped by ${signalled}; state saved in ${out}; run the same command to resume`);

@@ -17,10 +17,11 @@ import { selectionMass } from '../stats/scores.js';
 import { distinctSelection } from '../stats/assignment.js';
 import { populationVariance } from '../stats/stats.js';
 import { metricsToIPC } from './metrics-file.js';
+import { writeFeatureMeans } from './feature-means.js';
 import { CHECKPOINT, PREVIOUS_CHECKPOINT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';
 import { lockDirectory } from '../files/lock.js';
-import { divergedError, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
+import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
@@ -208,7 +209,8 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
         tensors: index,
       });
     }
-    const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    writeFeatureMeans(outDir, data);
+    const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
     if (diverged.length) summary.diverged = diverged;
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
     writeJsonAtomic(manifestFile, { ...manifest, finished: new Date().toISOString() });
@@ -258,7 +260,7 @@ function checkSameData(outDir: string, prev: { data?: { sources?: PreparedDatase
 }
 
 /** The files of a run (nothing else in the directory is touched). */
-const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
+const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|feature-means\.json|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
 
 function clearRun(outDir: string): void {
   for (const f of readdirSync(outDir)) if (RUN_FILE.test(f)) rmSync(path.join(outDir, f), { force: true });

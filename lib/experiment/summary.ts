@@ -22,10 +22,60 @@ export interface SeedSummary {
   distinct?: { selected: number[]; selectedNames: string[]; testMetric: number };
 }
 
+/** The settings a result depends on, stated above its table (summary.md). */
+export interface RunSettings {
+  k: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  temperature: { start: number; end: number };
+  hidden: number[];
+  dropout: number;
+  /** 0: P = D (the paper's). */
+  p: number;
+  /** Only for the *-gjsd methods. */
+  gjsdLambda?: number;
+  noise: string;
+  shuffle: boolean;
+}
+
+export function runSettings(cfg: Omit<RunSettings, 'hidden' | 'dropout'> & { method: string; decoder: { hidden: number[]; dropout: number } }): RunSettings {
+  return {
+    k: cfg.k,
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    temperature: cfg.temperature,
+    hidden: cfg.decoder.hidden,
+    dropout: cfg.decoder.dropout,
+    p: cfg.p,
+    ...(cfg.method.endsWith('-gjsd') ? { gjsdLambda: cfg.gjsdLambda } : {}),
+    noise: cfg.noise,
+    shuffle: cfg.shuffle,
+  };
+}
+
+export function settingsLine(s: RunSettings, method: string): string {
+  return [
+    `K = ${s.k}`,
+    `${s.epochs} epochs`,
+    `batch ${s.batchSize}`,
+    `Adam lr ${s.lr}`,
+    `temperature ${s.temperature.start} → ${s.temperature.end}`,
+    `decoder ${s.hidden.length ? `hidden ${s.hidden.join('-')}` : 'linear'}${s.dropout ? `, dropout ${s.dropout}` : ''}`,
+    ...(method.startsWith('ip-') ? [`P = ${s.p || 'D'}`] : []),
+    ...(s.gjsdLambda !== undefined ? [`GJSD λ = ${s.gjsdLambda}`] : []),
+    `noise ${s.noise}`,
+    s.shuffle ? 'shuffled each epoch' : 'not shuffled',
+  ].join(' · ');
+}
+
 export interface Summary {
   dataset: string;
   task: string;
   method: string;
+  /** The settings of the run (absent in summaries written before they were recorded). */
+  settings?: RunSettings;
   metric: 'accuracy' | 'reconstructionError' | 'mse';
   seeds: SeedSummary[];
   mean: number;
@@ -55,7 +105,7 @@ export function divergedError(s: Summary, where: string): IpcaeError | undefined
 
 /** Mean ± std over the seeds (accuracy in %), mean unique percentage and selection stability. */
 export function summarize(
-  run: { dataset: string; task: string; method: string; k: number; secondsTotal: number },
+  run: { dataset: string; task: string; method: string; k: number; secondsTotal: number; settings?: RunSettings },
   seeds: SeedSummary[],
   featureNames: string[],
 ): Summary {
@@ -66,6 +116,7 @@ export function summarize(
     dataset: run.dataset,
     task: run.task,
     method: run.method,
+    ...(run.settings ? { settings: run.settings } : {}),
     metric,
     seeds,
     mean: ms.mean,
@@ -96,6 +147,7 @@ export function summaryMarkdown(s: Summary): string {
   const lines = [
     `# ${s.dataset} · ${s.task} · ${s.method}`,
     '',
+    ...(s.settings ? [settingsLine(s.settings, s.method), ''] : []),
     `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : s.metric === 'mse' ? 'test MSE' : 'test reconstruction error'} | unique % | seeds |`,
     '|---|---|---|---|',
     `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,

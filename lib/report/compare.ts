@@ -54,7 +54,8 @@ export function readRuns(dirs: string[]): RunRecord[] {
 // Settings that cannot change a result: runs that differ only in these are the same configuration.
 const NOT_RESULTS = new Set(['threads', 'checkpointEvery']);
 
-function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+/** A configuration as 'a.b' → value strings (arrays joined by commas). */
+export function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
   if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
     for (const [k, v] of Object.entries(o as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else out[prefix] = Array.isArray(o) ? o.join(',') : String(o);
@@ -75,7 +76,7 @@ export function runLabels(runs: RunRecord[]): string[] {
     const differing = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter(
       (k) => !NOT_RESULTS.has(k) && !['dataset', 'task', 'method'].includes(k) && new Set(flat.map((f) => f[k])).size > 1,
     );
-    if (differing.length) return `${r.summary.method} (${differing.map((k) => `${k}=${mine[k] ?? '—'}`).join(', ')})`;
+    if (differing.length) return `${r.summary.method} (${differing.map((k) => `${k}=${mine[k] === undefined ? '—' : mine[k] === '' ? 'none' : mine[k]}`).join(', ')})`;
     return `${r.summary.method} (${path.basename(r.dir)})`;
   });
 }

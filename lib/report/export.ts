@@ -1,0 +1,71 @@
+// `ipcae export`: a run's per-epoch metrics and its selections as CSV, Parquet or JSON Lines, for
+// pandas, R and spreadsheets (no Arrow reader needed).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tableFromArrays, tableFromIPC, type Table } from 'apache-arrow';
+import { writeTable } from '../data/write.js';
+import { ensureDir } from '../files/dirs.js';
+import { IpcaeError } from '../errors.js';
+import { findRuns, readRun } from './compare.js';
+
+export const EXPORT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** metrics.arrow as it is: one row per (epoch, seed). Epochs stay 0-based, as in the file. */
+export function metricsTable(dir: string): Table | undefined {
+  const f = path.join(dir, 'metrics.arrow');
+  return existsSync(f) ? tableFromIPC(readFileSync(f)) : undefined;
+}
+
+/** One row per (seed, selector node): the feature it selected, by index and name, and its probability. */
+export function selectionsTable(dir: string): Table {
+  const { summary } = readRun(dir);
+  const seed: number[] = [], node: number[] = [], feature: number[] = [], name: string[] = [], probability: number[] = [], distinct: (number | null)[] = [];
+  for (const s of summary.seeds) {
+    const f = path.join(dir, `selection-${s.seed}.json`);
+    const sel = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { shape?: [number, number]; probabilities?: number[] }) : undefined;
+    const D = sel?.shape?.[1];
+    s.selected.forEach((j, k) => {
+      seed.push(s.seed);
+      node.push(k);
+      feature.push(j);
+      name.push(s.selectedNames[k]);
+      probability.push(D && sel?.probabilities ? sel.probabilities[k * D + j] : NaN);
+      distinct.push(s.distinct ? s.distinct.selected[k] : j);
+    });
+  }
+  return tableFromArrays({
+    seed: Int32Array.from(seed),
+    node: Int32Array.from(node),
+    feature: Int32Array.from(feature),
+    name,
+    probability: Float64Array.from(probability),
+    /** The feature of the distinct selection (the same unless argmax repeated a feature in this seed). */
+    distinctFeature: Int32Array.from(distinct as number[]),
+  });
+}
+
+/** Writes <out>/metrics.<ext> and <out>/selections.<ext> for each run at or below `dirs`. */
+export function exportRuns(dirs: string[], format: ExportFormat, out?: string): { run: string; files: string[] }[] {
+  if (!EXPORT_FORMATS.includes(format)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --format ${EXPORT_FORMATS.join(', ')} but received '${format}'`);
+  const runs = dirs.flatMap((d) => {
+    const found = findRuns(d);
+    if (!found.length) throw new IpcaeError('ERR_INVALID_ARGUMENT', `${d}: no finished run there or below (a run directory has config.json and summary.json)`);
+    return found.map((r) => ({ root: d, run: r }));
+  });
+  return runs.map(({ root, run }) => {
+    const target = out ? path.join(out, path.relative(root, run)) : path.join(run, 'export');
+    ensureDir(target);
+    const files: string[] = [];
+    const m = metricsTable(run);
+    if (m) {
+      const f = path.join(target, `metrics.${format}`);
+      writeTable(f, m);
+      files.push(f);
+    }
+    const f = path.join(target, `selections.${format}`);
+    writeTable(f, selectionsTable(run));
+    files.push(f);
+    return { run, files };
+  });
+}

@@ -1,0 +1,107 @@
+// `ipcae report`: the runs' figures as SVG and PNG files, and one self-contained index.html
+// (figures embedded, no script, no network) with the Tables 1–2 and Table 3 tables.
+import path from 'node:path';
+import { writeAtomic } from '../files/atomic.js';
+import { ensureDir } from '../files/dirs.js';
+import { formatValue } from '../experiment/summary.js';
+import { IpcaeError } from '../errors.js';
+import { readRuns, type RunRecord } from './compare.js';
+import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Tables 1–2: one row per method (label), one column per dataset · task; mean ± std and unique %. */
+export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
+  const col = (r: RunRecord) => `${path.basename(r.summary.dataset).replace(/\.[^.]+$/, '')} · ${r.summary.task}`;
+  const cols = [...new Set(runs.map(col))];
+  const rows = [...new Set(labels)];
+  const cell = (label: string, c: string) => {
+    const i = runs.findIndex((r, j) => labels[j] === label && col(r) === c);
+    if (i < 0) return '<td class="none">—</td>';
+    const s = runs[i].summary;
+    return `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${s.meanUniquePct.toFixed(0)} %</span> <span class="n">n = ${s.seeds.length}</span></td>`;
+  };
+  return [
+    '<table class="results">',
+    `<thead><tr><th>method</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((l) => `<tr><th>${esc(l)}</th>${cols.map((c) => cell(l, c)).join('')}</tr>`),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+/** Table 3: epochs IP-CAE needs to reach CAE's best mean validation loss. */
+export function speedTableHtml(speed: ReportPlan['speed']): string {
+  if (!speed.length) return '';
+  return [
+    '<table class="speed">',
+    '<thead><tr><th>dataset · task</th><th>CAE run</th><th>IP-CAE run</th><th>epochs IP-CAE needs</th><th>speed-up</th></tr></thead><tbody>',
+    ...speed.map(
+      (s) =>
+        `<tr><td>${esc(s.group)}</td><td>${esc(s.cae)} (${s.caeEpochs} epochs)</td><td>${esc(s.ip)}</td><td>${s.epochs ?? 'not reached'}</td><td>${s.speedUp ? `${s.speedUp.toFixed(1)}×` : '—'}</td></tr>`,
+    ),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+const STYLE = `
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; font-weight: 600; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: .9rem; } th, td { border: 1px solid #ddd; padding: .35rem .6rem; text-align: left; vertical-align: top; }
+thead th { background: #f4f4f4; } td .up, td .n { color: #666; font-size: .8rem; } td.none { color: #aaa; }
+figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: .85rem; color: #555; margin-top: .3rem; } .runs { font-size: .8rem; color: #555; } code { font-size: .85em; }
+`;
+
+/** The page: tables first, then each dataset · task's figures, each image embedded as an SVG data URL. */
+export function pageHtml(runs: RunRecord[], plan: ReportPlan, drawn: DrawnFigure[], outDir: string, generated = new Date()): string {
+  const groups = [...new Set(plan.figures.map((f) => f.group))];
+  const byName = new Map(drawn.map((d) => [d.figure.name, d]));
+  const rel = (f: string) => path.relative(outDir, f).split(path.sep).join('/');
+  const fig = (d: DrawnFigure) =>
+    [
+      `<figure id="${esc(d.figure.name)}">`,
+      `<img alt="${esc(d.figure.title)}" width="${d.width}" height="${d.height}" src="data:image/svg+xml;base64,${Buffer.from(d.svg).toString('base64')}">`,
+      `<figcaption>${esc(d.figure.caption)} <a href="${esc(rel(d.svgFile))}">SVG</a> · <a href="${esc(rel(d.pngFile))}">PNG</a></figcaption>`,
+      '</figure>',
+    ].join('\n');
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>ipcae report: ${esc(groups.join(', ') || 'runs')}</title>`,
+    `<style>${STYLE}</style></head><body>`,
+    `<h1>ipcae report</h1>`,
+    `<p class="runs">${runs.length} run(s), generated ${esc(generated.toISOString())}: ${runs.map((r) => `<code>${esc(r.dir)}</code>`).join(', ')}</p>`,
+    '<h2>Results (Tables 1–2)</h2>',
+    '<p>Test metric with each seed\'s best-validation parameters: mean ± sample std over seeds (accuracy in %, reconstruction error as MSE); UP: mean unique percentage of the selected features.</p>',
+    resultsTableHtml(runs, plan.labels),
+    ...(plan.speed.length ? ['<h2>Speed-up (Table 3)</h2>', "<p>The first epoch at which IP-CAE's mean validation loss reaches CAE's best mean validation loss over all its epochs.</p>", speedTableHtml(plan.speed)] : []),
+    ...groups.flatMap((g) => [`<h2>${esc(g)}</h2>`, ...plan.figures.filter((f) => f.group === g).map((f) => fig(byName.get(f.figure.name)!))]),
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+export interface ReportResult {
+  out: string;
+  page: string;
+  figures: DrawnFigure[];
+  runs: number;
+}
+
+/** `ipcae report`: reads the runs at or below `dirs`, draws every figure they allow, writes the page. */
+export async function writeReport(dirs: string[], opts: FigureOptions & { out?: string } = {}): Promise<ReportResult> {
+  if (!dirs.length) throw new IpcaeError('ERR_INVALID_ARGUMENT', 'Expected at least one run directory');
+  const runs = readRuns(dirs);
+  const out = opts.out ?? (dirs.length === 1 ? path.join(dirs[0], 'report') : 'report');
+  ensureDir(out);
+  const plan = planReport(runs, opts);
+  const drawn = await drawFigures(
+    plan.figures.map((f) => f.figure),
+    path.join(out, 'figures'),
+  );
+  const page = path.join(out, 'index.html');
+  writeAtomic(page, pageHtml(runs, plan, drawn, out));
+  return { out, page, figures: drawn, runs: runs.length };
+}
