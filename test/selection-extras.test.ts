@@ -197,6 +197,10 @@ test('choosing K: the rule on constructed curves; sweepK returns one row per K; 
   assert.deepEqual(sweep.rows.map((r) => r.k), [1, 2, 3]);
   assert.deepEqual(sweep.rows.map((r) => r.selection.features.length), [1, 2, 3]);
   assert.equal(sweep.suggested, suggestK(sweep.rows.map((r) => ({ k: r.k, mean: r.metric.mean, std: r.metric.std })), true));
+  // The file is read once for all K; each row is what selectFeatures gives for that K alone.
+  const alone = await selectFeatures(path.join(FIX, 'pandas-tab.tsv'), { ...FIT, k: 2, seeds: [1, 2] });
+  assert.deepEqual(sweep.rows[1].selection.perSeed, alone.perSeed);
+  assert.deepEqual(sweep.rows[1].metric, alone.metric);
   await assert.rejects(sweepK(path.join(FIX, 'pandas-tab.tsv'), { ...FIT, k: [2, 2] }), /distinct positive integers/);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-sweep-'));
   try {

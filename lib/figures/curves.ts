@@ -64,9 +64,12 @@ export function curvePoints(series: CurveSeries[], task: string): CurvePoint[] {
 // One legend for every layer (they share the colour scale): a layer without one would hide it.
 const LEGEND = { title: null, orient: 'top' as const, symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, columns: 4 };
 
-const X = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1 } };
+// Epochs are whole numbers: a short run lists them (the default ticks would fall between epochs).
+const epochAxis = (last: number) => ({ field: 'epoch' as const, type: 'quantitative' as const, title: 'epoch', ...(last <= 12 ? { axis: { values: Array.from({ length: last }, (_, i) => i + 1) } } : {}) });
 
-function bandAndLine(value: 'metric' | 'loss', title: string, colour: object, logScale: boolean) {
+type EpochX = ReturnType<typeof epochAxis>;
+
+function bandAndLine(X: EpochX, value: 'metric' | 'loss', title: string, colour: object, logScale: boolean) {
   // A log axis gets a few labelled ticks, not a grid line at every minor decade step.
   const y = { field: `${value}Lo`, type: 'quantitative' as const, title, scale: logScale ? { type: 'log' as const } : { zero: false }, ...(logScale ? { axis: { tickCount: 4, format: '~g' } } : {}) };
   return [
@@ -94,6 +97,7 @@ function bandAndLine(value: 'metric' | 'loss', title: string, colour: object, lo
  */
 export function curvesFigure(opts: { name: string; title: string; task: string; series: CurveSeries[]; markers?: CurveMarker[] }): Figure {
   const points = curvePoints(opts.series, opts.task);
+  const X = epochAxis(Math.max(1, ...points.map((p) => p.epoch)));
   const labels = [...new Set(points.map((p) => p.series))];
   const colour = colourScale(labels);
   const words = metricWords(opts.task);
@@ -124,7 +128,7 @@ export function curvesFigure(opts: { name: string; title: string; task: string; 
     width,
     height: 240,
     layer: [
-      { layer: [...bandAndLine('metric', `validation ${words.name}`, colour, metricLog), ...(lossDiffers ? [] : markerLayers)] },
+      { layer: [...bandAndLine(X, 'metric', `validation ${words.name}`, colour, metricLog), ...(lossDiffers ? [] : markerLayers)] },
       {
         name: 'unique_lines',
         mark: { type: 'line' as const, strokeDash: [2, 3], strokeWidth: 1.4 },
@@ -137,7 +141,7 @@ export function curvesFigure(opts: { name: string; title: string; task: string; 
     ],
     resolve: { scale: { y: 'independent' as const } },
   };
-  const lossPanel = { width, height: 180, layer: [...bandAndLine('loss', 'validation loss', colour, lossLog), ...markerLayers] };
+  const lossPanel = { width, height: 180, layer: [...bandAndLine(X, 'loss', 'validation loss', colour, lossLog), ...markerLayers] };
   const temperaturePanel = {
     width,
     height: 60,

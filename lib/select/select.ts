@@ -252,8 +252,17 @@ export class FeatureSelection {
 export async function selectFeatures(input: TableInput, options: SelectOptions): Promise<FeatureSelection> {
   if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object with at least k', options);
   const o = parseOrThrow(selectOptionsSchema, options, 'options');
+  const { prep, meta } = await readAndPrepareFor(input, o);
+  return selectPrepared(prep, meta, o);
+}
+
+type ParsedSelectOptions = ReturnType<typeof selectOptionsSchema.parse>;
+type Prepared = Awaited<ReturnType<typeof readAndPrepare>>;
+
+/** The table read and turned into matrices once, as the options say (the same for every K of a sweep). */
+function readAndPrepareFor(input: TableInput, o: ParsedSelectOptions) {
   const matrixTarget = typeof input === 'object' && input !== null && !Array.isArray(input) && 'x' in input && (input as { y?: unknown }).y !== undefined;
-  const { prep, meta } = await readAndPrepare(input, {
+  return readAndPrepare(input, {
     target: o.target ?? (matrixTarget ? 'y' : undefined),
     task: o.task,
     features: o.features,
@@ -263,6 +272,10 @@ export async function selectFeatures(input: TableInput, options: SelectOptions):
     impute: o.impute,
     categorical: o.categorical,
   });
+}
+
+/** selectFeatures on a prepared table: train, pick, evaluate. */
+async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o: ParsedSelectOptions): Promise<FeatureSelection> {
   await preload(); // LibTorch starts off the event loop
   const D = prep.featureNames.length;
   if (o.k > D) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected k <= the number of feature columns (${D}) but received ${o.k}`);
@@ -414,10 +427,13 @@ export async function sweepK(input: TableInput, options: Omit<SelectOptions, 'k'
   const ks = options?.k;
   if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1) || new Set(ks).size !== ks.length)
     throw invalidArgument('options.k', 'a list of distinct positive integers (the K values to try)', ks);
-  // A file is read and converted once per K; an in-memory table is shared.
+  // The table is read and converted once; each K trains on the same matrices.
+  const sorted = [...ks].sort((a, b) => a - b);
+  const parsed = sorted.map((k) => parseOrThrow(selectOptionsSchema, { ...options, k }, 'options'));
+  const { prep, meta } = await readAndPrepareFor(input, parsed[0]);
   const rows: KSweep['rows'] = [];
-  for (const k of [...ks].sort((a, b) => a - b)) {
-    const selection = await selectFeatures(input, { ...options, k });
+  for (const [i, k] of sorted.entries()) {
+    const selection = await selectPrepared(prep, meta, parsed[i]);
     const uniquePct = meanStd(selection.perSeed.map((p) => (100 * new Set(p.indices).size) / k)).mean;
     rows.push({ k, metric: selection.metric, uniquePct, selection });
   }
