@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Table, makeVector, type Vector } from 'apache-arrow';
 import { columnPolicy, numericColumn } from '../data/columns.js';
-import { Trainer, preload, type EpochMetrics, type ReplicaResult } from '../train/trainer.js';
+import { Trainer, preload, type EpochMetrics } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { methodOptions, type Method } from '../train/methods.js';
 import { meanStd, populationVariance, stability, type Stability } from '../stats/stats.js';
@@ -360,7 +360,7 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
       scaling: prep.scaling,
       ignored: [...meta.dropped, ...prep.ignored],
       encodings: prep.encodings,
-      ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.indexOf(bestReplica(perSeed, r.replicas)), o.hidden) } : {}),
+      ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.findIndex((rep) => rep.seed === best.seed), o.hidden) } : {}),
       ...(tuned ? { finetuned: o.finetune } : {}),
       scores: featureScores(
         finished.map((rep) => ({ mass: selectionMass(rep.probabilities, o.k, D), selected: rep.selected })),
@@ -439,12 +439,6 @@ export async function sweepK(input: TableInput, options: Omit<SelectOptions, 'k'
   }
   const higher = rows[0].selection.data.task === 'classification';
   return { rows, suggested: suggestK(rows.map((r) => ({ k: r.k, mean: r.metric.mean, std: r.metric.std })), higher), rule: SUGGESTION_RULE };
-}
-
-/** The replica of the chosen seed (the lowest best validation loss, as `features`). */
-function bestReplica(perSeed: SeedSelection[], replicas: ReplicaResult[]): ReplicaResult {
-  const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
-  return replicas.find((r) => r.seed === best.seed)!;
 }
 
 /** One replica's decoder parameters (best validation), float32, for a saved selection. */
