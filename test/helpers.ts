@@ -171,3 +171,14 @@ export function countLoopTurns(): { stop(): number } {
     },
   };
 }
+
+/** A trainer's flat parameters (all replicas; `getParameters()` unless given) cut into its named blocks. */
+export function parameterBlocks(t: Trainer, flat: Float64Array = t.getParameters()): { name: string; values: Float64Array }[] {
+  let at = 0;
+  return t.parameterLayout().map((p) => {
+    const n = t.replicas * p.shape.reduce((a, b) => a * b, 1);
+    const values = flat.slice(at, at + n);
+    at += n;
+    return { name: p.name, values };
+  });
+}

@@ -12,7 +12,7 @@ import { featureScores, selectionMass } from '../lib/stats/scores.js';
 import { populationVariance } from '../lib/stats/stats.js';
 import { prepareTable } from '../lib/data/table.js';
 import { readTableSync } from '../lib/data/read.js';
-import { rng, synthetic, splitData } from './helpers.js';
+import { rng, synthetic, splitData, parameterBlocks } from './helpers.js';
 
 const FIX = path.resolve('test/fixtures/tables');
 const PLANTED = ['température', '温度'];
@@ -295,16 +295,7 @@ test('finetune: the decoder alone trains on a fixed selection; the selector does
       [5, 1],
     ];
     const before = await t.evaluate('val', { selection });
-    const layout = t.parameterLayout();
-    const blocks = (flat: Float64Array) => {
-      let at = 0;
-      return layout.map((p) => {
-        const n = 2 * p.shape.reduce((a, b) => a * b, 1);
-        const v = flat.slice(at, at + n);
-        at += n;
-        return { name: p.name, v };
-      });
-    };
+    const blocks = (flat: Float64Array) => parameterBlocks(t, flat).map((b) => ({ name: b.name, v: b.values }));
     const b0 = blocks(t.getParameters({ best: true }));
     const best = await t.finetune(5, { selection });
     const b1 = blocks(t.getParameters({ best: true }));

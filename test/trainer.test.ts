@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Trainer, type TrainerOptionsInput } from '../lib/index.js';
-import { synthetic, splitData, tinyTrainer, rng } from './helpers.js';
+import { synthetic, splitData, tinyTrainer, rng, parameterBlocks } from './helpers.js';
 
 function stats(a: ArrayLike<number>) {
   let m = 0;
@@ -13,16 +13,9 @@ function stats(a: ArrayLike<number>) {
 }
 
 function block(t: Trainer, name: string): Float64Array {
-  const layout = t.parameterLayout();
-  const all = t.getParameters();
-  const R = t.replicas;
-  let off = 0;
-  for (const p of layout) {
-    const n = p.shape.reduce((a, b) => a * b, 1) * R;
-    if (p.name === name) return all.slice(off, off + n);
-    off += n;
-  }
-  throw new Error(`no parameter ${name}`);
+  const b = parameterBlocks(t).find((p) => p.name === name);
+  if (!b) throw new Error(`no parameter ${name}`);
+  return b.values;
 }
 
 test('initialisation statistics of the CAE selector: U(0,1) rows divided by their sum', () => {
