@@ -5,6 +5,7 @@ import { writeAtomic } from '../files/atomic.js';
 import { ensureDir } from '../files/dirs.js';
 import { formatValue } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
+import { METHODS } from '../train/methods.js';
 import { readRuns, type RunRecord } from './compare.js';
 import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
 
@@ -14,7 +15,13 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
   const col = (r: RunRecord) => `${path.basename(r.summary.dataset).replace(/\.[^.]+$/, '')} · ${r.summary.task}`;
   const cols = [...new Set(runs.map(col))];
-  const rows = [...new Set(labels)];
+  // Rows in the paper's order of methods (CAE, CAE+GJSD, IP-CAE, …), then by label.
+  const rank = (label: string) => {
+    const m = runs[labels.indexOf(label)].summary.method;
+    const i = (METHODS as readonly string[]).indexOf(m);
+    return i < 0 ? METHODS.length : i;
+  };
+  const rows = [...new Set(labels)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const cell = (label: string, c: string) => {
     const i = runs.findIndex((r, j) => labels[j] === label && col(r) === c);
     if (i < 0) return '<td class="none">—</td>';
