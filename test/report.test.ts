@@ -10,7 +10,7 @@ import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
 import { rng, normal } from './helpers.js';
-import { pngSize } from '../lib/figures/render.js';
+import { glyphsMissing, pngSize, renderPng, renderSvg } from '../lib/figures/render.js';
 import { statusLine } from '../lib/cli/progress.js';
 import { readTableFile } from '../lib/data/read.js';
 import type { Summary } from '../lib/experiment/summary.js';
@@ -193,6 +193,9 @@ test('ipcae export: metrics and selections as CSV, Parquet and JSON Lines, equal
   const bad = spawnSync(process.execPath, [ipcae, 'export', dir, '--format', 'xlsx'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--format csv, parquet, jsonl but received 'xlsx'/);
+  const typo = spawnSync(process.execPath, [ipcae, 'export', dir, '--formt', 'csv'], { encoding: 'utf8' });
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown option '--formt'\s+\(Did you mean --format\?\)/);
 });
 
 test('the status line fits the width it is given, with ten seeds, and drops the least needed parts first', () => {
@@ -252,4 +255,14 @@ test('ipcae --help names every command once; --version prints the package versio
   const typo = spawnSync(process.execPath, [ipcae, 'report', path.join(root, 'runs'), '--image-shape', '6by6'], { encoding: 'utf8' });
   assert.equal(typo.status, 2);
   assert.match(typo.stderr, /--image-shape as HxW/);
+});
+
+test('text the shipped font cannot draw is named, never silently boxed: CJK column names get a warning', async () => {
+  const svg = await renderSvg({ title: 'température · größe ± λ² 温度', data: { values: [{ a: '温度', b: 1 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } } });
+  assert.deepEqual(glyphsMissing(svg), ['温', '度']);
+  assert.deepEqual(glyphsMissing(svg.replace(/温度/g, 'x')), [], 'Latin, Greek and the symbols are in DejaVu Sans');
+  assert.ok(pngSize(await renderPng(svg)).width > 0);
+  const r = spawnSync(process.execPath, [ipcae, 'report', path.join(root, 'runs', 'ip-cae'), '--out', path.join(root, 'glyphs')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /warning/, 'pixel names need no other font');
 });

@@ -14,6 +14,7 @@ import { FeatureSelection } from '../select/select.js';
 import { IpcaeError } from '../errors.js';
 import { fetchDataset, SOURCES } from '../data/fetch.js';
 import { writeReport } from '../report/page.js';
+import { glyphWarnings } from '../report/figures.js';
 import { exportRuns, EXPORT_FORMATS, type ExportFormat } from '../report/export.js';
 import { parseImageShape } from '../figures/selection-map.js';
 import { packageRoot } from '../files/package-root.js';
@@ -66,14 +67,17 @@ export async function main(argv = process.argv): Promise<number> {
     .action(async (dirs: string[], o: { out?: string; imageShape?: string }) => {
       const r = await writeReport(dirs, { out: o.out, imageShape: o.imageShape !== undefined ? parseImageShape(o.imageShape) : undefined });
       console.log(`ipcae report: ${r.runs} run(s), ${r.figures.length} figure(s) (SVG and PNG in ${path.join(r.out, 'figures')}) → ${r.page}`);
+      for (const w of glyphWarnings(r.figures)) console.error(`ipcae report: warning: ${w}`);
     });
   program
     .command('export')
     .description('per-epoch metrics and selections as CSV, Parquet or JSON Lines, for pandas, R and spreadsheets')
     .argument('<dirs...>', 'run directories, or directories with runs inside')
-    .requiredOption('--format <format>', EXPORT_FORMATS.join(' | '))
+    // Checked in the action, not by commander: a typo such as --formt is then named as unknown.
+    .option('--format <format>', `${EXPORT_FORMATS.join(' | ')} (required)`)
     .option('--out <dir>', 'where to write (default <run>/export/ in each run)')
-    .action((dirs: string[], o: { format: string; out?: string }) => {
+    .action((dirs: string[], o: { format?: string; out?: string }) => {
+      if (o.format === undefined) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --format ${EXPORT_FORMATS.join(', ')}`);
       for (const r of exportRuns(dirs, o.format as ExportFormat, o.out)) console.log(`ipcae export: ${r.run} → ${r.files.join(', ')}`);
     });
   program

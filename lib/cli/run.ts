@@ -15,7 +15,7 @@ import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
 import { compareRuns, comparisonTable, readRun } from '../report/compare.js';
-import { drawRunFigures } from '../report/figures.js';
+import { drawRunFigures, glyphWarnings } from '../report/figures.js';
 import { parseImageShape } from '../figures/selection-map.js';
 import { progress, type Progress } from './progress.js';
 
@@ -222,6 +222,7 @@ export async function main(argv = process.argv): Promise<number> {
         try {
           const drawn = await drawRunFigures(out, { imageShape });
           if (!quiet && drawn.length) console.log(`ipcae-run: figures: ${drawn.map((d) => path.relative(out, d.pngFile)).join(', ')} in ${out}`);
+          for (const w of glyphWarnings(drawn)) console.error(`ipcae-run: warning: ${w}`);
         } catch (e) {
           console.error(`ipcae-run: warning: the run's figures were not drawn: ${(e as Error).message}`);
         }

@@ -25,26 +25,53 @@ export function fontFile(): string {
   return f;
 }
 
+type Font = { unitsPerEm: number; charToGlyph(c: string): { index: number; advanceWidth?: number } };
+let font: Font | undefined;
+
+/** The shipped font, parsed once (opentype.js): its advance widths and which characters it has. */
+function figureFont(): Font {
+  if (font) return font;
+  const opentype = createRequire(import.meta.url)('opentype.js') as { parse(b: ArrayBuffer): Font };
+  const bytes = readFileSync(fontFile());
+  return (font = opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+}
+
 /**
  * Text widths from the font itself: without a canvas, vega estimates 0.8 em per character (DejaVu
  * Sans averages about 0.55), and every title, legend and label box comes out too wide.
  */
 function fontWidths(): (text: string, size: number) => number {
-  const opentype = createRequire(import.meta.url)('opentype.js') as OpenType;
-  const bytes = readFileSync(fontFile());
-  const font = opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const f = figureFont();
   const advance = new Map<string, number>();
   return (text, size) => {
     let units = 0;
     for (const ch of text) {
       let a = advance.get(ch);
-      if (a === undefined) advance.set(ch, (a = font.charToGlyph(ch).advanceWidth ?? font.unitsPerEm * 0.6));
+      if (a === undefined) advance.set(ch, (a = f.charToGlyph(ch).advanceWidth ?? f.unitsPerEm * 0.6));
       units += a;
     }
-    return (units * size) / font.unitsPerEm;
+    return (units * size) / f.unitsPerEm;
   };
 }
-type OpenType = { parse(b: ArrayBuffer): { unitsPerEm: number; charToGlyph(c: string): { advanceWidth?: number } } };
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * The characters of an SVG's text that the shipped font lacks (CJK, for instance), each once. The
+ * PNG draws them with a system font that has them, or as empty boxes where none does; the SVG and
+ * the page use the viewer's fonts.
+ */
+export function glyphsMissing(svg: string): string[] {
+  const f = figureFont();
+  const missing = new Set<string>();
+  for (const m of svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)) {
+    const text = m[1].replace(/&(#x?[0-9a-f]+|\w+);/gi, (e, c: string) =>
+      c[0] === '#' ? String.fromCodePoint(c[1] === 'x' || c[1] === 'X' ? parseInt(c.slice(2), 16) : Number(c.slice(1))) : (ENTITIES[c] ?? e),
+    );
+    for (const ch of text) if (ch.trim() && f.charToGlyph(ch).index === 0) missing.add(ch);
+  }
+  return [...missing];
+}
 
 type Vega = typeof import('vega');
 type VegaLite = typeof import('vega-lite');
@@ -90,7 +117,9 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
   const { resvg } = await load();
   const r = new resvg.Resvg(svg, {
-    font: { fontFiles: [fontFile()], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    // Only the shipped font, so text renders the same on every machine; the system's fonts are
+    // loaded only when the text has characters it lacks (they fill those in, where they can).
+    font: { fontFiles: [fontFile()], loadSystemFonts: glyphsMissing(svg).length > 0, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
   });

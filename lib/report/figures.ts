@@ -8,7 +8,7 @@ import { featureFrequencyFigure } from '../figures/features.js';
 import { imageShapeFor, selectionMapFigure } from '../figures/selection-map.js';
 import { stabilityFigure } from '../figures/stability.js';
 import { sweepFigure, type SweepPoint } from '../figures/sweep.js';
-import { renderPng, renderSvg, type Figure } from '../figures/render.js';
+import { glyphsMissing, renderPng, renderSvg, type Figure } from '../figures/render.js';
 import { metricWords } from '../figures/theme.js';
 import { writeAtomic } from '../files/atomic.js';
 import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';
@@ -176,6 +176,15 @@ export interface DrawnFigure {
   pngFile: string;
   width: number;
   height: number;
+  /** Characters of the figure's text that the shipped font lacks (see glyphsMissing). */
+  missingGlyphs: string[];
+}
+
+/** A warning for each drawn figure whose text the shipped font cannot draw, or none. */
+export function glyphWarnings(drawn: DrawnFigure[]): string[] {
+  return drawn
+    .filter((d) => d.missingGlyphs.length)
+    .map((d) => `${d.pngFile}: the figure font (DejaVu Sans) has no ${d.missingGlyphs.join('')}: the PNG draws them with a system font that has them, or as empty boxes (the SVG and the page use the viewer's fonts)`);
 }
 
 /** Renders each figure to <dir>/<name>.svg and .png (atomic writes). */
@@ -191,7 +200,7 @@ export async function drawFigures(figures: Figure[], dir: string): Promise<Drawn
     writeAtomic(svgFile, svg);
     writeAtomic(pngFile, png);
     const m = /<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"/.exec(svg);
-    out.push({ figure, svg, svgFile, pngFile, width: m ? Number(m[1]) : 0, height: m ? Number(m[2]) : 0 });
+    out.push({ figure, svg, svgFile, pngFile, width: m ? Number(m[1]) : 0, height: m ? Number(m[2]) : 0, missingGlyphs: glyphsMissing(svg) });
   }
   return out;
 }
