@@ -14,6 +14,8 @@ export interface RunRecord {
   history?: EpochMetrics[];
   /** The run's experiment configuration (config.json), when the directory has one. */
   config?: Record<string, unknown>;
+  /** The number of input features D (config.json's trainer options), when recorded. */
+  inputDim?: number;
 }
 
 export function readRun(dir: string): RunRecord {
@@ -25,8 +27,8 @@ export function readRun(dir: string): RunRecord {
   const m = path.join(dir, 'metrics.arrow');
   const history = existsSync(m) ? readMetrics(readFileSync(m)) : undefined;
   const c = path.join(dir, 'config.json');
-  const config = existsSync(c) ? (JSON.parse(readFileSync(c, 'utf8')) as { experiment?: Record<string, unknown> }).experiment : undefined;
-  return { dir, summary, history, config };
+  const file = existsSync(c) ? (JSON.parse(readFileSync(c, 'utf8')) as { experiment?: Record<string, unknown>; trainer?: { inputDim?: number } }) : undefined;
+  return { dir, summary, history, config: file?.experiment, inputDim: file?.trainer?.inputDim };
 }
 
 /** The finished run directories at or below `dir` (a run: config.json and summary.json). */
@@ -81,19 +83,28 @@ export function runLabels(runs: RunRecord[]): string[] {
   });
 }
 
+/**
+ * Tables 1–2 as a grid: one row per label (method), one column per dataset · task (as `column`
+ * names it), the summary in each cell.
+ */
+export function resultGrid(summaries: Summary[], labels: string[] = summaries.map((s) => s.method), column = (s: Summary) => `${s.dataset} · ${s.task}`) {
+  const cols = [...new Set(summaries.map(column))];
+  const rows = [...new Set(labels)];
+  const at = (row: string, col: string): Summary | undefined => summaries.find((x, j) => labels[j] === row && column(x) === col);
+  return { cols, rows, at };
+}
+
 /** One row per method, one column per dataset · task: mean ± std over seeds. */
 export function comparisonTable(summaries: Summary[], labels: string[] = summaries.map((s) => s.method)): string {
-  const cols = [...new Set(summaries.map((s) => `${s.dataset} · ${s.task}`))];
-  const methods = [...new Set(labels)];
+  const { cols, rows, at } = resultGrid(summaries, labels);
   const cell = (m: string, c: string) => {
-    const i = summaries.findIndex((x, j) => labels[j] === m && `${x.dataset} · ${x.task}` === c);
-    const s = summaries[i];
+    const s = at(m, c);
     return s ? `${formatValue(s)} (UP ${s.meanUniquePct.toFixed(0)} %)` : '—';
   };
   return [
     `| method | ${cols.join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
-    ...methods.map((m) => `| ${m} | ${cols.map((c) => cell(m, c)).join(' | ')} |`),
+    ...rows.map((m) => `| ${m} | ${cols.map((c) => cell(m, c)).join(' | ')} |`),
   ].join('\n');
 }
 

@@ -20,7 +20,7 @@ export function metricsTable(dir: string): Table | undefined {
 /** One row per (seed, selector node): the feature it selected, by index and name, and its probability. */
 export function selectionsTable(dir: string): Table {
   const { summary } = readRun(dir);
-  const seed: number[] = [], node: number[] = [], feature: number[] = [], name: string[] = [], probability: number[] = [], distinct: (number | null)[] = [];
+  const seed: number[] = [], node: number[] = [], feature: number[] = [], name: string[] = [], probability: number[] = [], distinct: number[] = [];
   for (const s of summary.seeds) {
     const f = path.join(dir, `selection-${s.seed}.json`);
     const sel = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { shape?: [number, number]; probabilities?: number[] }) : undefined;
@@ -41,7 +41,7 @@ export function selectionsTable(dir: string): Table {
     name,
     probability: Float64Array.from(probability),
     /** The feature of the distinct selection (the same unless argmax repeated a feature in this seed). */
-    distinctFeature: Int32Array.from(distinct as number[]),
+    distinctFeature: Int32Array.from(distinct),
   });
 }
 

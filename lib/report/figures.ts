@@ -1,6 +1,5 @@
 // Which figures a set of finished runs can have, and drawing them to files: the report's figures
 // and each run's own (curves and, for image data, the selection map) in <run>/figures/.
-import { existsSync, readFileSync } from 'node:fs';
 import { readFeatureMeans } from '../experiment/feature-means.js';
 import path from 'node:path';
 import { curvesFigure, type CurveMarker } from '../figures/curves.js';
@@ -13,14 +12,6 @@ import { metricWords } from '../figures/theme.js';
 import { writeAtomic } from '../files/atomic.js';
 import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';
 import { flatten, readRun, runLabels, speedUp, type RunRecord } from './compare.js';
-
-/** The run's input dimension D (config.json's trainer options), when recorded. */
-function inputDimOf(dir: string): number | undefined {
-  const f = path.join(dir, 'config.json');
-  if (!existsSync(f)) return undefined;
-  const c = JSON.parse(readFileSync(f, 'utf8')) as { trainer?: { inputDim?: number } };
-  return c.trainer?.inputDim;
-}
 
 const slug = (s: string) =>
   s
@@ -85,7 +76,7 @@ function selectionFigure(run: RunRecord, label: string, prefix: string, opts: Fi
   const s = run.summary;
   if (!s.seeds.length) return undefined;
   const means = readFeatureMeans(run.dir);
-  const D = inputDimOf(run.dir) ?? means?.names.length;
+  const D = run.inputDim ?? means?.names.length;
   const allNames = means?.names ?? s.seeds.flatMap((x) => x.selectedNames);
   const shape = D ? imageShapeFor(base(s.dataset), D, allNames, opts.imageShape) : undefined;
   const k = s.seeds[0].selected.length;

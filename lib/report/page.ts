@@ -6,26 +6,27 @@ import { ensureDir } from '../files/dirs.js';
 import { formatValue } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
 import { METHODS } from '../train/methods.js';
-import { readRuns, type RunRecord } from './compare.js';
+import { readRuns, resultGrid, type RunRecord } from './compare.js';
 import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Tables 1–2: one row per method (label), one column per dataset · task; mean ± std and unique %. */
 export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
-  const col = (r: RunRecord) => `${path.basename(r.summary.dataset).replace(/\.[^.]+$/, '')} · ${r.summary.task}`;
-  const cols = [...new Set(runs.map(col))];
+  const { cols, rows: unordered, at } = resultGrid(
+    runs.map((r) => r.summary),
+    labels,
+    (s) => `${path.basename(s.dataset).replace(/\.[^.]+$/, '')} · ${s.task}`,
+  );
   // Rows in the paper's order of methods (CAE, CAE+GJSD, IP-CAE, …), then by label.
   const rank = (label: string) => {
-    const m = runs[labels.indexOf(label)].summary.method;
-    const i = (METHODS as readonly string[]).indexOf(m);
+    const i = (METHODS as readonly string[]).indexOf(runs[labels.indexOf(label)].summary.method);
     return i < 0 ? METHODS.length : i;
   };
-  const rows = [...new Set(labels)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const rows = [...unordered].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const cell = (label: string, c: string) => {
-    const i = runs.findIndex((r, j) => labels[j] === label && col(r) === c);
-    if (i < 0) return '<td class="none">—</td>';
-    const s = runs[i].summary;
+    const s = at(label, c);
+    if (!s) return '<td class="none">—</td>';
     return `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${s.meanUniquePct.toFixed(0)} %</span> <span class="n">n = ${s.seeds.length}</span></td>`;
   };
   return [
