@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables,figures] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables,figures,baselines] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { Trainer, capabilities } from '../lib/index.js';
 import { tablesCase } from './tables.js';
 import { figuresCase } from './figures.js';
+import { baselinesCase } from './baselines.js';
+import path from 'node:path';
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -81,7 +83,8 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines', 'mice-shape,mnist-shape')
+    .option('--data-dir <dir>', 'the paper datasets (baselines: Mice Protein)', path.resolve('..', 'shared', 'datasets'))
     .option('--rows <n>', 'rows of the tables case', '100000')
     .option('--cols <n>', 'columns of the tables case', '500')
     .option('--mnist-epochs <n>', 'epochs timed for mnist-shape', '5')
@@ -104,8 +107,10 @@ async function main() {
       for (const line of await tablesCase(Number(o.rows), Number(o.cols))) console.log(line);
     } else if (name === 'figures') {
       for (const line of await figuresCase()) console.log(line);
+    } else if (name === 'baselines') {
+      for (const line of await baselinesCase(String(o.dataDir))) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables or figures)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures or baselines)`);
       process.exitCode = 2;
     }
   }

@@ -1,6 +1,6 @@
 // npm run reproduce -- --dataset mice [--data-dir DIR] [--tasks classification,reconstruction] [--no-save]
-// Reruns one dataset's block of the results table (4 methods × 2 tasks, the ten published seeds,
-// 200 epochs) with ipcae-run, then prints it beside the paper's numbers. Runs go to runs/repro/;
+// Reruns one dataset's block of the results table (4 methods × 2 tasks by default; --methods stg,lassonet
+// for the baselines; the ten published seeds, 200 epochs) with ipcae-run, then prints it beside the paper's numbers. Runs go to runs/repro/;
 // the small files of each (summary.json/.md, config.json, metrics.arrow, feature-means.json) are
 // kept under docs/results/runs/<dataset>-<task>/<method>/, where `ipcae report` draws from them.
 import { spawnSync } from 'node:child_process';
@@ -27,11 +27,12 @@ const { resultRows } = await import(path.join(root, 'dist/lib/report/results.js'
 const summaries = [];
 for (const task of values.tasks.split(',')) {
   const out = path.join(root, 'runs', 'repro', `${values.dataset}-${task}`);
-  const args = [path.join(root, 'dist/lib/cli/run.js'), '--dataset', values.dataset, '--task', task, '--data-dir', values['data-dir'],
-    '--methods', values.methods, '--seeds', values.seeds, '--epochs', values.epochs, '--out', out, '--quiet'];
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
   for (const m of values.methods.split(',')) {
+    // one ipcae-run per method, each into <out>/<method> (also when only one method is asked for)
+    const args = [path.join(root, 'dist/lib/cli/run.js'), '--dataset', values.dataset, '--task', task, '--data-dir', values['data-dir'],
+      '--method', m, '--seeds', values.seeds, '--epochs', values.epochs, '--out', path.join(out, m), '--quiet'];
+    const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
     summaries.push(readRun(path.join(out, m)).summary);
     if (values['no-save']) continue;
     const keep = path.join(root, 'docs', 'results', 'runs', `${values.dataset}-${task}`, m);

@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['lib/errors.ts'],
   ['lib/validate.ts', 'lib/files', 'lib/stats'],
   ['bindings'],
-  ['lib/train'],
+  ['lib/train', 'lib/baselines'],
   ['lib/data'],
   ['lib/config'],
   ['lib/select', 'lib/experiment'],

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { runExperiment } from '../experiment/run.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
-import { METHODS } from '../train/methods.js';
+import { ALL_METHODS as METHODS } from '../train/methods.js';
 import { choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
@@ -55,7 +55,9 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
     .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)')
     .option('--device <device>', 'cpu | cuda | cuda:N | auto')
     .option('--threads <n>', 'CPU threads (0 = all cores)', intFlag('--threads', 0))
-    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', intFlag('--checkpoint-every', 1));
+    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', intFlag('--checkpoint-every', 1))
+    .option('--retrain', 'also test each seed\'s selection with a freshly trained MLP (one hidden layer of 200; the baselines stg and lassonet always do)')
+    .option('--retrain-epochs <n>', 'epochs of that retrained MLP (default 100, the paper\'s)', intFlag('--retrain-epochs', 1));
 }
 
 export function buildProgram() {
@@ -104,6 +106,8 @@ const FLAG_OF_KEY: Record<string, string> = {
   checkpointEvery: '--checkpoint-every',
   p: '--p',
   hidden: '--hidden',
+  retrain: '--retrain',
+  retrainEpochs: '--retrain-epochs',
 };
 
 const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
@@ -141,6 +145,8 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
     checkpointEvery: o.checkpointEvery,
     p: o.p,
     decoder: o.hidden !== undefined ? { hidden: o.hidden } : undefined,
+    retrain: o.retrain,
+    retrainEpochs: o.retrainEpochs,
   } as Partial<ExperimentConfigInput>;
   if (cli('dataset')) overrides.dataset = dataset;
   if (cli('task')) overrides.task = task as ExperimentConfigInput['task'];
@@ -212,6 +218,9 @@ export async function main(argv = process.argv): Promise<number> {
         onWarning: (m) => {
           bar?.stop();
           console.error(`ipcae-run: warning: ${m}`);
+        },
+        onStage: (m) => {
+          if (!quiet) console.log(`ipcae-run: ${m}`);
         },
         onStart: (s) => bar?.start(s.resumedFromEpoch),
         onEpoch: (ep) => bar?.epoch(ep),

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { IpcaeError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { formatIssue } from '../validate.js';
-import { METHODS } from '../train/methods.js';
+import { ALL_METHODS } from '../train/methods.js';
+import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import { trainerOptionsSchema } from '../train/options.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded'] as const;
@@ -20,7 +21,7 @@ export const experimentSchema = z
     dataset: z.string().min(1),
     /** regression: a user's table with a numeric target (the paper's datasets have classification and reconstruction). */
     task: z.enum(['classification', 'reconstruction', 'regression']),
-    method: z.enum(METHODS).default('ip-cae'),
+    method: z.enum(ALL_METHODS).default('ip-cae'),
     k: t.k,
     batchSize: t.batchSize.unwrap(),
     epochs: z.number().int().min(1).default(200),
@@ -36,6 +37,14 @@ export const experimentSchema = z
     checkpointEvery: z.number().int().min(1).default(10),
     /** Embedding size P of the IP selector; 0 = D (the paper's). */
     p: t.embeddingDim,
+    /** Also evaluate each seed's selection with a freshly trained MLP (the baselines always do: the paper's protocol for them). */
+    retrain: z.boolean().optional(),
+    /** Epochs of that retrained MLP (default 100, the paper's). */
+    retrainEpochs: z.number().int().min(1).optional(),
+    /** STG's settings and λ search (method stg). */
+    stg: stgSettingsSchema.optional(),
+    /** LassoNet's settings (method lassonet). */
+    lassonet: lassonetSettingsSchema.optional(),
   })
   .strict();
 

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Trainer, capabilities, preload, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
-import { methodOptions } from '../train/methods.js';
+import { isBaselineMethod, methodOptions } from '../train/methods.js';
+import { runBaseline, retrainOptions, DEFAULT_RETRAIN_EPOCHS } from './baseline.js';
+import { retrainNative, toNativeSplits } from '../baselines/native.js';
+import { meanStd } from '../stats/stats.js';
 import type { ExperimentConfig } from '../config/experiment.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
@@ -27,6 +30,8 @@ export interface RunHooks {
   onEpoch?: (m: EpochMetrics) => void;
   /** Something the user should know that does not stop the run (a fallback checkpoint, stray files removed). */
   onWarning?: (message: string) => void;
+  /** A stage of a baseline run finished (an STG search round; LassoNet's path so far): one line for the user. */
+  onStage?: (message: string) => void;
   /** Start over: remove the run's files in the directory first (a different config or data is then accepted). */
   restart?: boolean;
   /** How long to wait for another process's lock on the directory (default 0: refuse at once). */
@@ -37,9 +42,11 @@ export interface RunHooks {
 }
 
 export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
+  if (isBaselineMethod(cfg.method)) return runBaseline(cfg, data, outDir, hooks);
+  const method = cfg.method;
   const started = new Date();
   const options: TrainerOptionsInput = {
-    ...methodOptions(cfg.method, cfg.gjsdLambda),
+    ...methodOptions(method, cfg.gjsdLambda),
     task: cfg.task,
     inputDim: data.inputDim,
     k: cfg.k,
@@ -63,29 +70,10 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   let release: (() => Promise<void>) | undefined;
   try {
     await trainer.setData(data);
-    ensureDir(outDir);
-    release = await lockDirectory(outDir, hooks.lockWaitMs ?? 0);
-    const stray = removeStrayTemporaries(outDir);
-    if (stray.length) hooks.onWarning?.(`removed ${stray.length} temporary file(s) left by an interrupted run: ${stray.join(', ')}`);
-    if (hooks.restart) clearRun(outDir);
-    const configFile = path.join(outDir, 'config.json');
-    if (existsSync(configFile)) {
-      const prev = readJson(configFile);
-      const diff = differences(prev, resolved);
-      if (diff.length)
-        throw new IpcaeError('ERR_INVALID_ARGUMENT', `${outDir} holds a run with a different configuration (${diff.join('; ')}); choose another --out, or --restart to replace it`);
-    }
-    const summaryFile = path.join(outDir, 'summary.json');
-    const manifestFile = path.join(outDir, 'manifest.json');
-    if (existsSync(manifestFile) && (existsSync(summaryFile) || existsSync(path.join(outDir, CHECKPOINT)) || existsSync(path.join(outDir, PREVIOUS_CHECKPOINT))))
-      checkSameData(outDir, readJson(manifestFile) as { data?: { sources?: PreparedDataset['sources'] } }, data);
-    if (existsSync(summaryFile)) {
-      // finished before (summary.json is the commit point: written last)
-      const done = readJson(summaryFile) as Summary;
-      const diverged = divergedError(done, outDir);
-      if (diverged) throw diverged;
-      return done;
-    }
+    const opened = await openRunDirectory(outDir, resolved, data, hooks);
+    release = opened.release;
+    if (opened.finished) return opened.finished;
+    const { configFile, summaryFile, manifestFile } = opened;
     writeJsonAtomic(configFile, resolved);
     const metricsFile = path.join(outDir, 'metrics.arrow');
     const history: EpochMetrics[] = [];
@@ -210,7 +198,17 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       });
     }
     writeFeatureMeans(outDir, data);
+    let retrained: Summary['retrained'];
+    if (cfg.retrain && results.length) {
+      // The retrain evaluation (not the paper's protocol for these methods: reported beside it).
+      const epochs = cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS;
+      const re = await retrainNative({ ...retrainOptions(cfg, data), seeds: results.map((r) => r.seed) }, toNativeSplits(data, cfg.task), results.map((r) => r.selected), epochs);
+      seeds.forEach((s, i) => (s.retrained = { testMetric: re.testMetric[i], testLoss: re.testLoss[i], bestEpoch: re.bestEpoch[i] }));
+      const scale = cfg.task === 'classification' ? 100 : 1;
+      retrained = { ...meanStd(re.testMetric.map((v) => v * scale)), epochs };
+    }
     const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    if (retrained) summary.retrained = retrained;
     if (diverged.length) summary.diverged = diverged;
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
     writeJsonAtomic(manifestFile, { ...manifest, finished: new Date().toISOString() });
@@ -221,6 +219,47 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   } finally {
     trainer.dispose();
     await release?.();
+  }
+}
+
+/**
+ * Creates and locks a run directory and checks it against this run: the same configuration, the
+ * same data. Returns the finished result when summary.json (the commit point) is already there.
+ */
+export async function openRunDirectory(
+  outDir: string,
+  resolved: unknown,
+  data: PreparedDataset,
+  hooks: Pick<RunHooks, 'lockWaitMs' | 'onWarning' | 'restart'>,
+): Promise<{ release: () => Promise<void>; configFile: string; summaryFile: string; manifestFile: string; finished?: Summary }> {
+  ensureDir(outDir);
+  const release = await lockDirectory(outDir, hooks.lockWaitMs ?? 0);
+  try {
+    const stray = removeStrayTemporaries(outDir);
+    if (stray.length) hooks.onWarning?.(`removed ${stray.length} temporary file(s) left by an interrupted run: ${stray.join(', ')}`);
+    if (hooks.restart) clearRun(outDir);
+    const configFile = path.join(outDir, 'config.json');
+    if (existsSync(configFile)) {
+      const prev = readJson(configFile);
+      const diff = differences(prev, resolved);
+      if (diff.length)
+        throw new IpcaeError('ERR_INVALID_ARGUMENT', `${outDir} holds a run with a different configuration (${diff.join('; ')}); choose another --out, or --restart to replace it`);
+    }
+    const summaryFile = path.join(outDir, 'summary.json');
+    const manifestFile = path.join(outDir, 'manifest.json');
+    if (existsSync(manifestFile) && (existsSync(summaryFile) || existsSync(path.join(outDir, CHECKPOINT)) || existsSync(path.join(outDir, PREVIOUS_CHECKPOINT)) || existsSync(path.join(outDir, 'search.json'))))
+      checkSameData(outDir, readJson(manifestFile) as { data?: { sources?: PreparedDataset['sources'] } }, data);
+    let finished: Summary | undefined;
+    if (existsSync(summaryFile)) {
+      // finished before (summary.json is the commit point: written last)
+      finished = readJson(summaryFile) as Summary;
+      const diverged = divergedError(finished, outDir);
+      if (diverged) throw diverged;
+    }
+    return { release, configFile, summaryFile, manifestFile, finished };
+  } catch (e) {
+    await release();
+    throw e;
   }
 }
 
@@ -260,7 +299,7 @@ function checkSameData(outDir: string, prev: { data?: { sources?: PreparedDatase
 }
 
 /** The files of a run (nothing else in the directory is touched). */
-const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|feature-means\.json|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
+const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|search\.json|feature-means\.json|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
 
 function clearRun(outDir: string): void {
   for (const f of readdirSync(outDir)) if (RUN_FILE.test(f)) rmSync(path.join(outDir, f), { force: true });

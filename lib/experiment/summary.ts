@@ -20,6 +20,10 @@ export interface SeedSummary {
   mass?: number[];
   /** When argmax picked a feature twice: K distinct features by assignment, and the decoder's test metric on them. */
   distinct?: { selected: number[]; selectedNames: string[]; testMetric: number };
+  /** STG / LassoNet: the λ used and the feature count it gave (exact: K). */
+  baseline?: { lambda: number; count: number; exact: boolean };
+  /** The retrain evaluation (option `retrain` of the selector methods): a fresh MLP on this seed's selection. */
+  retrained?: { testMetric: number; testLoss: number; bestEpoch: number };
 }
 
 /** The settings a result depends on, stated above its table (summary.md). */
@@ -91,6 +95,12 @@ export interface Summary {
   scores?: FeatureScore[];
   /** Seeds whose loss became non-finite (only present when there are any): they are not in `seeds`. */
   diverged?: { seed: number; epoch: number }[];
+  /** The baselines: the test metric is that of an MLP retrained on the selection (the paper's protocol for them). */
+  evaluation?: { retrained: true; epochs: number; hidden: number };
+  /** The baselines' settings (stated above summary.md's table, as `settings` for the selector methods). */
+  baselineSettings?: Record<string, number | string | boolean>;
+  /** Option `retrain` of the selector methods: the same seeds with a retrained MLP, reported beside the faithful result. */
+  retrained?: { mean: number; std: number; epochs: number };
 }
 
 /** ERR_DIVERGED naming the seeds that diverged, or undefined when none did. */
@@ -148,12 +158,26 @@ export function summaryMarkdown(s: Summary): string {
     `# ${s.dataset} · ${s.task} · ${s.method}`,
     '',
     ...(s.settings ? [settingsLine(s.settings, s.method), ''] : []),
+    ...(s.baselineSettings ? [Object.entries(s.baselineSettings).map(([k, v]) => `${k} ${v}`).join(' · '), ''] : []),
     `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : s.metric === 'mse' ? 'test MSE' : 'test reconstruction error'} | unique % | seeds |`,
     '|---|---|---|---|',
     `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,
     '',
-    'mean ± sample standard deviation over seeds; test with the best-validation parameters of each seed.',
+    s.evaluation
+      ? `mean ± sample standard deviation over seeds; the test metric of a fresh MLP (one hidden layer of ${s.evaluation.hidden}, ReLU) trained ${s.evaluation.epochs} epochs on each seed's K features, at its best-validation epoch (the paper's protocol for the baselines).`
+      : 'mean ± sample standard deviation over seeds; test with the best-validation parameters of each seed.',
     '',
+    ...(s.retrained
+      ? [`Retrained (option retrain: a fresh MLP, one hidden layer of 200, ReLU, ${s.retrained.epochs} epochs on each seed's selection; not the paper's protocol for this method): ${formatValue({ ...s, mean: s.retrained.mean, std: s.retrained.std })}`, '']
+      : []),
+    ...(s.seeds.some((x) => x.baseline)
+      ? [
+          '| seed | λ | features at λ | exactly K |',
+          '|---|---|---|---|',
+          ...s.seeds.map((x) => `| ${x.seed} | ${x.baseline ? x.baseline.lambda.toPrecision(4) : ''} | ${x.baseline?.count ?? ''} | ${x.baseline ? (x.baseline.exact ? 'yes' : 'no (top K taken)') : ''} |`),
+          '',
+        ]
+      : []),
     '| seed | best epoch | test metric | unique % | duplicates |',
     '|---|---|---|---|---|',
     ...s.seeds.map(

@@ -5,7 +5,7 @@ import { writeAtomic } from '../files/atomic.js';
 import { ensureDir } from '../files/dirs.js';
 import { formatValue } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
-import { METHODS } from '../train/methods.js';
+import { ALL_METHODS as METHODS } from '../train/methods.js';
 import { readRuns, resultGrid, type RunRecord } from './compare.js';
 import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
 

@@ -89,6 +89,7 @@ export async function runSlurmTask(dir: string, index: number, env: NodeJS.Proce
     const summary = await runExperiment(cfg, data, out, {
       signal: ac.signal,
       onWarning: (m) => log(`warning: ${m}`),
+      onStage: (m) => log(m),
       // a previous attempt killed on another node leaves a lock that goes stale after 20 s
       lockWaitMs: 30_000,
       onStart: (i) => {

@@ -4,6 +4,17 @@ import type { TrainerOptionsInput } from './options.js';
 export const METHODS = ['cae', 'cae-gjsd', 'ip-cae', 'ip-cae-gjsd', 'ip-diag', 'ip-scalar'] as const;
 export type Method = (typeof METHODS)[number];
 
+/** The paper's baselines (lib/baselines): their own networks, a λ chosen for K features, then a retrained MLP. */
+export const BASELINE_METHODS = ['stg', 'lassonet'] as const;
+export type BaselineMethod = (typeof BASELINE_METHODS)[number];
+/** Every method a run accepts, in the paper's table order. */
+export const ALL_METHODS = [...METHODS, ...BASELINE_METHODS] as const;
+export type AnyMethod = (typeof ALL_METHODS)[number];
+
+export function isBaselineMethod(m: string): m is BaselineMethod {
+  return (BASELINE_METHODS as readonly string[]).includes(m);
+}
+
 /** The paper's λ: classification 0.05 everywhere; reconstruction 0.05 (MNIST, Fashion-MNIST, COIL-20) or 0.005. */
 export function paperLambda(dataset: string, task: string): number {
   if (task !== 'reconstruction') return 0.05;

@@ -2,6 +2,7 @@
 // asynchronous self-check of the selection kernels (for the tests).
 #include <napi.h>
 
+#include "baseline_wrap.h"
 #include "capabilities.h"
 #include "convert.h"
 #include "error_mapping.h"
@@ -40,6 +41,11 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Init(env));
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("selectionCheck", Napi::Function::New(env, SelectionCheck, "selectionCheck"));
+  exports.Set("Stg", StgWrap::Init(env));
+  exports.Set("LassoNet", LassoNetWrap::Init(env));
+  exports.Set("retrain", Napi::Function::New(env, Retrain, "retrain"));
+  exports.Set("hierProx", Napi::Function::New(env, HierProx, "hierProx"));
+  exports.Set("hierProxStart", Napi::Function::New(env, HierProxStart, "hierProxStart"));
   const auto& keys = trainerOptionKeys();
   auto arr = Napi::Array::New(env, keys.size());
   for (size_t i = 0; i < keys.size(); ++i) arr.Set(i, keys[i]);

@@ -17,7 +17,7 @@ struct NoiseKey {
 };
 
 // Streams that draw from the counter-based generator. Each has its own key space.
-enum class Stream : uint64_t { Gumbel = 1, Dropout = 2 };
+enum class Stream : uint64_t { Gumbel = 1, Dropout = 2, StgGate = 3 };
 
 uint64_t splitmix64(uint64_t x);
 // key = splitmix64(splitmix64(seed) ^ (stream << 56) ^ counter), split into two 32-bit words.

@@ -1,0 +1,154 @@
+// A run of a baseline (STG or LassoNet) with the paper's protocol: choose λ for K features per
+// seed, then retrain a fresh MLP on them and test it. Same run directory as the other methods
+// (config.json, manifest.json, selection-<seed>.json, summary.md, summary.json last); search.json
+// keeps the STG search's finished rounds, so a killed run resumes at the round it was in.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ExperimentConfig } from '../config/experiment.js';
+import type { PreparedDataset } from '../data/dataset.js';
+import { capabilities, preload } from '../train/trainer.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
+import { IpcaeError } from '../errors.js';
+import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
+import { retrainNative, toNativeSplits } from '../baselines/native.js';
+import { stgSearch, type StgSearchState, type StgSeedResult } from '../baselines/stg.js';
+import { lassonetPath, type LassoNetSeedResult } from '../baselines/lassonet.js';
+import { populationVariance } from '../stats/stats.js';
+import { writeFeatureMeans } from './feature-means.js';
+import { openRunDirectory, type RunHooks } from './run.js';
+import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
+
+export const DEFAULT_RETRAIN_EPOCHS = 100;
+
+/** The addon's options for a run's retrained MLP (one hidden layer of 200, the run's batch and lr). */
+export function retrainOptions(cfg: ExperimentConfig, data: PreparedDataset): NativeBaselineOptions {
+  return nativeBaselineOptions({
+    task: cfg.task,
+    inputDim: data.inputDim,
+    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
+    seeds: cfg.seeds,
+    hidden: 200,
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    threads: cfg.threads,
+  });
+}
+
+export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
+  const started = new Date();
+  const method = cfg.method as 'stg' | 'lassonet';
+  const stg = stgSettingsSchema.parse(cfg.stg ?? {});
+  const lassonet = lassonetSettingsSchema.parse(cfg.lassonet ?? {});
+  const retrainEpochs = cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS;
+  const resolved = { experiment: cfg, baseline: method === 'stg' ? { stg } : { lassonet }, retrainEpochs };
+  await preload();
+  const splits = toNativeSplits(data, cfg.task);
+  const hidden = cfg.decoder.hidden;
+  if (hidden.length !== 1)
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `decoder.hidden: the ${method} baseline has one hidden layer (the paper's 200); expected one width but received [${hidden.join(', ')}]`);
+  const base = { ...retrainOptions(cfg, data), hidden: hidden[0] };
+  const opened = await openRunDirectory(outDir, resolved, data, hooks);
+  try {
+    if (opened.finished) return opened.finished;
+    writeJsonAtomic(opened.configFile, resolved);
+    const c = capabilities();
+    const searchFile = path.join(outDir, 'search.json');
+    const saved = existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as { state: StgSearchState }) : undefined;
+    const manifest = {
+      ipcae: '0.1.0',
+      torch: c.torchVersion,
+      device: 'cpu',
+      blas: c.blasLibrary,
+      kernels: c.isa,
+      seeds: cfg.seeds,
+      command: process.argv.join(' '),
+      started: started.toISOString(),
+      resumedFromRound: saved?.state.rounds ?? 0,
+      data: { name: data.name, train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length, sources: data.sources },
+    };
+    writeJsonAtomic(opened.manifestFile, manifest);
+    const t0 = Date.now();
+    let lastStage = t0;
+    let chosen: { seed: number; selected: number[]; detail: Record<string, unknown> }[];
+    if (method === 'stg') {
+      const results: StgSeedResult[] = await stgSearch(
+        {
+          k: cfg.k,
+          epochs: cfg.epochs,
+          settings: stg,
+          base: { ...base, sigma: stg.sigma, weightDecay: stg.weightDecay },
+          seeds: cfg.seeds,
+          state: saved?.state,
+          signal: hooks.signal,
+          onRound: (state, info) => {
+            writeJsonAtomic(searchFile, { state });
+            hooks.onStage?.(
+              `STG λ search, round ${info.round} (${info.seconds.toFixed(1)} s): ${info.trained.map((t) => `seed ${t.seed} λ=${t.lambda.toPrecision(3)} → ${t.open} open`).join(', ')}`,
+            );
+          },
+        },
+        splits,
+      );
+      chosen = results.map((r) => ({
+        seed: r.seed,
+        selected: r.selected,
+        detail: { lambda: r.lambda, count: r.open, exact: r.exact, tries: r.tries.map((t) => ({ lambda: t.lambda, open: t.open, valLoss: t.valLoss })) },
+      }));
+    } else {
+      const { fullPath, lambdaStart, ...settings } = lassonet;
+      const results: LassoNetSeedResult[] = await lassonetPath(
+        {
+          k: cfg.k,
+          base: { ...base, ...settings, lambdaStart: lambdaStart === 'auto' ? 0 : lambdaStart },
+          seeds: cfg.seeds,
+          fullPath,
+          signal: hooks.signal,
+          onProgress: ({ epochs, counts }) => {
+            if (Date.now() - lastStage < 10_000) return;
+            lastStage = Date.now();
+            hooks.onStage?.(`LassoNet path, epoch ${epochs}: features left per seed ${counts.join(', ')}`);
+          },
+        },
+        splits,
+      );
+      chosen = results.map((r) => ({
+        seed: r.seed,
+        selected: r.selected,
+        detail: { lambda: r.lambda, count: r.count, exact: r.exact, denseValLoss: r.denseValLoss, denseEpochs: r.denseEpochs, pathPoints: r.path.length, path: r.path },
+      }));
+    }
+    const re = await retrainNative(base, splits, chosen.map((c) => c.selected), retrainEpochs);
+    const variance = cfg.task === 'regression' ? populationVariance(data.test.y) : 0;
+    const names = (sel: number[]) => sel.map((f) => data.featureNames[f] ?? String(f));
+    const seeds: SeedSummary[] = chosen.map((c, i) => ({
+      seed: c.seed,
+      bestEpoch: re.bestEpoch[i],
+      testLoss: re.testLoss[i],
+      testMetric: re.testMetric[i],
+      uniquePct: 100,
+      selected: c.selected,
+      selectedNames: names(c.selected),
+      duplicates: 0,
+      ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
+      baseline: { lambda: c.detail.lambda as number, count: c.detail.count as number, exact: c.detail.exact as boolean },
+    }));
+    for (const c of chosen)
+      writeJsonAtomic(path.join(outDir, `selection-${c.seed}.json`), { seed: c.seed, method, indices: c.selected, names: names(c.selected), ...c.detail });
+    writeFeatureMeans(outDir, data);
+    const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    summary.evaluation = { retrained: true, epochs: retrainEpochs, hidden: base.hidden };
+    summary.baselineSettings = {
+      K: cfg.k,
+      ...(method === 'stg' ? { epochs: cfg.epochs, batch: cfg.batchSize, 'Adam lr': cfg.lr } : { 'dense Adam lr': cfg.lr, batch: lassonet.batchSize || 'full' }),
+      hidden: base.hidden,
+      ...(method === 'stg' ? { ...stg } : { ...lassonet }),
+      'retrained MLP epochs': retrainEpochs,
+    };
+    writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
+    writeJsonAtomic(opened.manifestFile, { ...manifest, finished: new Date().toISOString() });
+    writeJsonAtomic(opened.summaryFile, summary);
+    return summary;
+  } finally {
+    await opened.release();
+  }
+}

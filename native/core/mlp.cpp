@@ -1,0 +1,178 @@
+#include "mlp.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "errors.h"
+#include "loss.h"
+
+namespace ipcae {
+
+void mlp_init(MlpParams& p, const std::vector<uint64_t>& seeds, int64_t in, int64_t hidden, int64_t out,
+              torch::Dtype dtype) {
+  const int64_t R = static_cast<int64_t>(seeds.size());
+  auto f64 = torch::TensorOptions().dtype(torch::kDouble);
+  auto W1 = torch::empty({R, in, hidden}, f64), b1 = torch::empty({R, 1, hidden}, f64);
+  auto W2 = torch::empty({R, hidden, out}, f64), b2 = torch::empty({R, 1, out}, f64);
+  const double k1 = 1.0 / std::sqrt(static_cast<double>(in)), k2 = 1.0 / std::sqrt(static_cast<double>(hidden));
+  for (int64_t r = 0; r < R; ++r) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seeds[r]);
+    // nn.Linear's order: weight [out,in] then bias, layer by layer.
+    W1[r].copy_(torch::empty({hidden, in}, f64).uniform_(-k1, k1, gen).t());
+    b1[r].copy_(torch::empty({1, hidden}, f64).uniform_(-k1, k1, gen));
+    W2[r].copy_(torch::empty({out, hidden}, f64).uniform_(-k2, k2, gen).t());
+    b2[r].copy_(torch::empty({1, out}, f64).uniform_(-k2, k2, gen));
+  }
+  p.W1 = W1.to(dtype);
+  p.b1 = b1.to(dtype);
+  p.W2 = W2.to(dtype);
+  p.b2 = b2.to(dtype);
+}
+
+torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torch::Tensor& W1, MlpCache* cache) {
+  // [B,In] x [R,In,H] broadcasts to [R,B,H]: the input is shared, not copied per replica.
+  auto pre = torch::matmul(x, W1).add_(p.b1);
+  auto h = pre.clamp_min_(0);
+  if (cache) {
+    cache->in = x;
+    cache->hidden = h;
+  }
+  return torch::baddbmm(p.b2, h, p.W2);
+}
+
+void mlp_backward(const torch::Tensor& dOut, const MlpParams& p, const MlpCache& cache, MlpParams& g,
+                  torch::Tensor* dPreOut) {
+  g.W2 = torch::bmm(cache.hidden.transpose(1, 2), dOut);
+  g.b2 = dOut.sum(1, true);
+  auto dPre = torch::bmm(dOut, p.W2.transpose(1, 2)).mul_(cache.hidden.gt(0));
+  g.b1 = dPre.sum(1, true);
+  g.W1 = torch::matmul(cache.in.transpose(-1, -2), dPre);
+  if (dPreOut) *dPreOut = dPre;
+}
+
+void task_loss(const std::string& task, const torch::Tensor& out, const torch::Tensor& target, torch::Tensor& loss,
+               torch::Tensor& dOut) {
+  if (task == "classification") {
+    cross_entropy_fused(out, target, loss, dOut);
+  } else {
+    mse_fused(out, target, loss, dOut);
+  }
+}
+
+void task_sums(const std::string& task, const torch::Tensor& out, const torch::Tensor& target, torch::Tensor& lossSum,
+               torch::Tensor& metricSum) {
+  const int64_t R = out.size(0), n = out.size(1), O = out.size(2);
+  if (task == "classification") {
+    auto lsm = torch::log_softmax(out, -1);
+    auto picked = lsm.gather(2, target.view({1, n, 1}).expand({R, n, 1})).squeeze(2);
+    lossSum -= picked.sum(1).to(torch::kDouble);
+    metricSum += (out.argmax(-1) == target.view({1, n})).sum(1).to(torch::kDouble);
+  } else {
+    auto sq = (out - target.unsqueeze(0)).pow(2);
+    lossSum += sq.sum({1, 2}).to(torch::kDouble);
+    if (task == "reconstruction") {
+      metricSum += (sq.sum(-1).sqrt().sum(1) / static_cast<double>(O)).to(torch::kDouble);
+    }
+  }
+}
+
+void finish_task_sums(const std::string& task, int64_t N, int64_t O, const torch::Tensor& lossSum,
+                      const torch::Tensor& metricSum, std::vector<double>& loss, std::vector<double>& metric) {
+  const double per = task == "classification" ? static_cast<double>(N) : static_cast<double>(N * O);
+  loss.clear();
+  metric.clear();
+  for (int64_t r = 0; r < lossSum.size(0); ++r) {
+    loss.push_back(lossSum[r].item<double>() / per);
+    metric.push_back(task == "regression" ? loss.back() : metricSum[r].item<double>() / static_cast<double>(N));
+  }
+}
+
+namespace {
+// The replicas to update, as flags (active [R] bool).
+std::vector<uint8_t> active_flags(const torch::Tensor& active) {
+  auto a = active.to(torch::kCPU, torch::kBool).contiguous();
+  std::vector<uint8_t> out(static_cast<size_t>(a.numel()));
+  for (int64_t r = 0; r < a.numel(); ++r) out[r] = a.data_ptr<bool>()[r] ? 1 : 0;
+  return out;
+}
+}  // namespace
+
+// One pass per parameter over raw memory (the tensor-op version allocated a dozen temporaries per
+// parameter and step, which dominated a small problem's step time).
+void AdamState::reset(const std::vector<torch::Tensor*>& params) {
+  m.clear();
+  v.clear();
+  for (auto* p : params) {
+    m.push_back(torch::zeros_like(*p));
+    v.push_back(torch::zeros_like(*p));
+  }
+}
+
+void adam_update(const std::vector<torch::Tensor*>& params, const std::vector<torch::Tensor*>& grads, AdamState& s,
+                 int64_t t, double lr, double weightDecay, const torch::Tensor& active) {
+  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const double bc1 = 1 - std::pow(b1, static_cast<double>(t)), bc2 = 1 - std::pow(b2, static_cast<double>(t));
+  const double stepSize = lr / bc1, bc2Sqrt = std::sqrt(bc2);
+  const auto flags = active_flags(active);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = *params[i];
+    auto g = grads[i]->contiguous();
+    const int64_t R = p.size(0), n = p.numel() / R;
+    AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "adam_update", [&] {
+      auto* pp = p.data_ptr<scalar_t>();
+      const auto* gp = g.data_ptr<scalar_t>();
+      auto* mp = s.m[i].data_ptr<scalar_t>();
+      auto* vp = s.v[i].data_ptr<scalar_t>();
+      const scalar_t sb1 = b1, sb2 = b2, wd = weightDecay, ss = stepSize, bs = bc2Sqrt, se = eps;
+      for (int64_t r = 0; r < R; ++r) {
+        if (!flags[r]) continue;
+        for (int64_t j = r * n; j < (r + 1) * n; ++j) {
+          const scalar_t gj = gp[j] + wd * pp[j];
+          mp[j] = sb1 * mp[j] + (1 - sb1) * gj;
+          vp[j] = sb2 * vp[j] + (1 - sb2) * gj * gj;
+          pp[j] -= ss * mp[j] / (std::sqrt(vp[j]) / bs + se);
+        }
+      }
+    });
+  }
+}
+
+void SgdState::reset(const std::vector<torch::Tensor*>& params) {
+  buf.clear();
+  for (auto* p : params) buf.push_back(torch::zeros_like(*p));
+  started = false;
+}
+
+void sgd_update(const std::vector<torch::Tensor*>& params, const std::vector<torch::Tensor*>& grads, SgdState& s,
+                double lr, double momentum, const torch::Tensor& active) {
+  const auto flags = active_flags(active);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = *params[i];
+    auto g = grads[i]->contiguous();
+    const int64_t R = p.size(0), n = p.numel() / R;
+    AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "sgd_update", [&] {
+      auto* pp = p.data_ptr<scalar_t>();
+      const auto* gp = g.data_ptr<scalar_t>();
+      auto* bp = s.buf[i].data_ptr<scalar_t>();
+      const scalar_t mom = s.started ? momentum : 0, slr = lr;
+      for (int64_t r = 0; r < R; ++r) {
+        if (!flags[r]) continue;
+        for (int64_t j = r * n; j < (r + 1) * n; ++j) {
+          bp[j] = mom * bp[j] + gp[j];
+          pp[j] -= slr * bp[j];
+        }
+      }
+    });
+  }
+  s.started = true;
+}
+
+void enter_baseline_thread(int threads) {
+  const int n = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+}  // namespace ipcae
