@@ -12,7 +12,7 @@ export const stgSettingsSchema = z
     lambdaMin: z.number().positive().default(0.01),
     lambdaMax: z.number().positive().default(100),
     /** Search rounds after the first (each halves the bracket in log λ for every seed). */
-    rounds: z.number().int().min(0).max(40).default(7),
+    rounds: z.number().int().min(0).max(40).default(10),
   })
   .strict()
   .refine((s) => s.lambdaMin < s.lambdaMax, { message: 'lambdaMin must be below lambdaMax', path: ['lambdaMax'] });
