@@ -77,6 +77,7 @@ Examples:
   ipcae-run                                   IP-CAE on the embedded MNIST digits, seed 11, 200 epochs
   ipcae-run --seeds 11,22,33 --method cae     CAE, three seeds trained as one replica group
   ipcae-run --dataset mice --data-dir ./data --seeds paper --methods cae,ip-cae
+  ipcae-run --dataset mice --data-dir ./data --seeds paper --methods ip-cae,stg,lassonet   beside the paper's baselines
 Re-running with the same --out resumes an interrupted run and skips a finished one.
 Exit codes: 0 success, 1 run failed (ERR_DIVERGED: some seeds diverged, the others' results are kept), 2 usage error.`,
     )

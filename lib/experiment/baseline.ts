@@ -82,8 +82,9 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
           signal: hooks.signal,
           onRound: (state, info) => {
             writeJsonAtomic(searchFile, { state });
+            const atK = cfg.seeds.filter((seed) => state.tries[String(seed)].some((t) => t.open === cfg.k)).length;
             hooks.onStage?.(
-              `STG λ search, round ${info.round} (${info.seconds.toFixed(1)} s): ${info.trained.map((t) => `seed ${t.seed} λ=${t.lambda.toPrecision(3)} → ${t.open} open`).join(', ')}`,
+              `STG λ search round ${info.round} (${info.seconds.toFixed(1)} s): open gates ${info.trained.map((t) => `${t.seed}:${t.open}`).join(' ')} (seed:count; K = ${cfg.k}; ${atK} of ${cfg.seeds.length} seeds at K)`,
             );
           },
         },
