@@ -178,7 +178,7 @@ export function summaryMarkdown(s: Summary): string {
           '',
         ]
       : []),
-    '| seed | best epoch | test metric | unique % | duplicates |',
+    `| seed | ${s.evaluation ? 'best epoch of the retrained MLP' : 'best epoch'} | test metric | unique % | duplicates |`,
     '|---|---|---|---|---|',
     ...s.seeds.map(
       (x) =>
