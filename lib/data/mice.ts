@@ -1,5 +1,5 @@
 // Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Papa from 'papaparse';

@@ -15,7 +15,7 @@ import { stgSearch, type StgSearchState, type StgSeedResult } from '../baselines
 import { lassonetPath, type LassoNetSeedResult } from '../baselines/lassonet.js';
 import { populationVariance } from '../stats/stats.js';
 import { writeFeatureMeans } from './feature-means.js';
-import { openRunDirectory, type RunHooks } from './run.js';
+import { openRunDirectory, type RunHooks } from './run-directory.js';
 import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export const DEFAULT_RETRAIN_EPOCHS = 100;

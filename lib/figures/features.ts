@@ -1,6 +1,5 @@
 // Tabular data: how often each of the most selected features was chosen over the seeds, by name.
 import type { TopLevelSpec } from 'vega-lite';
-import type { FeatureScore } from '../stats/scores.js';
 import { CONFIG, SCHEMA } from './theme.js';
 import type { Figure } from './render.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Table, makeVector, type Vector } from 'apache-arrow';
 import { columnPolicy, numericColumn } from '../data/columns.js';
-import { Trainer, preload, type EpochMetrics } from '../train/trainer.js';
+import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { methodOptions, type Method } from '../train/methods.js';
 import { meanStd, populationVariance, stability, type Stability } from '../stats/stats.js';
