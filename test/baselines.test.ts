@@ -300,3 +300,35 @@ test('runs: --method stg resumes its λ search after a cancel, and ends where an
   // a baseline has one hidden layer
   await assert.rejects(runExperiment(resolveExperimentConfig({ ...cfg, decoder: { hidden: [20, 20], dropout: 0 } }), data as never, tmp()), /one hidden layer/);
 });
+
+test('LassoNet: a cancelled path resumes from its checkpoint to the result of an uninterrupted one (library and run)', async () => {
+  const data = planted({ rows: 300, d: 12, classes: 3, seed: 41, informative: [0, 5, 9] });
+  const splits = toNativeSplits(data, 'classification');
+  const b = nativeBaselineOptions({ task: 'classification', inputDim: 12, outputDim: 3, seeds: [], hidden: 12, denseEpochs: 80, densePatience: 20, pathEpochs: 15, pathPatience: 4, pathMultiplier: 1.1 });
+  const { seeds: _s, lambdas: _l, ...base } = b;
+  const opts = { k: 3, base, seeds: [7, 8, 9], fullPath: false };
+  const whole = await lassonetPath(opts, splits);
+  let saved: Parameters<NonNullable<Parameters<typeof lassonetPath>[0]['onCheckpoint']>>[0] | undefined;
+  const ac = new AbortController();
+  await assert.rejects(
+    lassonetPath({ ...opts, signal: ac.signal, checkpointSeconds: 0, onCheckpoint: (c) => { saved = c; if (c.epochs >= 100) ac.abort(); } }, splits),
+    (e: IpcaeError) => e.code === 'ERR_CANCELLED',
+  );
+  assert.ok(saved && saved.epochs >= 100 && saved.states.length === saved.parts.length, 'a checkpoint was taken');
+  const resumed = await lassonetPath({ ...opts, resume: saved }, splits);
+  assert.deepEqual(resumed, whole);
+  // a state of other options is refused, by name
+  const other = new LassoNetModel({ ...b, seeds: [7], lambdas: [0], hidden: 13 }, splits);
+  await assert.rejects(other.loadState(saved!.states[0]), (e: IpcaeError) => e.code === 'ERR_INVALID_ARGUMENT' && /another configuration/.test(e.message));
+
+  // through a run directory: cancel at the first progress line, rerun, same summary
+  const cfg = resolveExperimentConfig({ dataset: 'planted', task: 'classification', method: 'lassonet', k: 3, batchSize: 16, epochs: 20, seeds: [7, 8], retrainEpochs: 5, lassonet: { denseEpochs: 80, densePatience: 20, pathEpochs: 15, pathPatience: 4, pathMultiplier: 1.1 } });
+  const full = await runExperiment(cfg, data as never, tmp());
+  const dir = tmp();
+  const ac2 = new AbortController();
+  await assert.rejects(runExperiment(cfg, data as never, dir, { signal: ac2.signal, onStage: () => ac2.abort() }), (e: IpcaeError) => e.code === 'ERR_CANCELLED');
+  assert.ok(existsSync(path.join(dir, 'path.json')) && !existsSync(path.join(dir, 'summary.json')));
+  const again = await runExperiment(cfg, data as never, dir);
+  assert.ok(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).resumedFromEpoch > 0);
+  assert.deepEqual(again.seeds.map((s) => [s.selected, s.testMetric]), full.seeds.map((s) => [s.selected, s.testMetric]));
+});

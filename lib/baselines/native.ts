@@ -55,6 +55,8 @@ export interface LassoNetPathPoint {
 
 interface NativeLassoNet {
   advance(epochs: number): Promise<{ points: LassoNetPathPoint[]; done: boolean; epochs: number; counts: number[] }>;
+  saveState(): Promise<Buffer>;
+  loadState(state: Buffer): Promise<void>;
 }
 
 interface BaselineAddon {
@@ -123,6 +125,14 @@ export class LassoNetModel {
   }
   advance(epochs: number) {
     return this.serial.run(() => this.handle.advance(epochs));
+  }
+  /** The whole state (parameters, optimizer moments, each replica's place on its path). */
+  saveState(): Promise<Buffer> {
+    return this.serial.run(() => this.handle.saveState());
+  }
+  /** Refused (ERR_INVALID_ARGUMENT) when the state belongs to other options or seeds. */
+  loadState(state: Buffer): Promise<void> {
+    return this.serial.run(() => this.handle.loadState(state));
   }
 }
 

@@ -1,8 +1,9 @@
 // A run of a baseline (STG or LassoNet) with the paper's protocol: choose λ for K features per
 // seed, then retrain a fresh MLP on them and test it. Same run directory as the other methods
 // (config.json, manifest.json, selection-<seed>.json, summary.md, summary.json last); search.json
-// keeps the STG search's finished rounds, so a killed run resumes at the round it was in.
-import { existsSync, readFileSync } from 'node:fs';
+// keeps the STG search's finished rounds, so a killed run resumes at the round it was in; path.json
+// and lassonet-state-*.bin keep LassoNet's path (every 30 s and when cancelled).
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
 import type { PreparedDataset } from '../data/dataset.js';
@@ -12,7 +13,7 @@ import { IpcaeError } from '../errors.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
 import { stgSearch, type StgSearchState, type StgSeedResult } from '../baselines/stg.js';
-import { lassonetPath, type LassoNetSeedResult } from '../baselines/lassonet.js';
+import { lassonetPath, type LassoNetCheckpoint, type LassoNetSeedResult } from '../baselines/lassonet.js';
 import { populationVariance } from '../stats/stats.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { openRunDirectory, type RunHooks } from './run-directory.js';
@@ -54,7 +55,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     const c = capabilities();
     const searchFile = path.join(outDir, 'search.json');
     const saved = existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as { state: StgSearchState }) : undefined;
-    const manifest = {
+    const manifest: Record<string, unknown> = {
       ipcae: '0.1.0',
       torch: c.torchVersion,
       device: 'cpu',
@@ -68,7 +69,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     };
     writeJsonAtomic(opened.manifestFile, manifest);
     const t0 = Date.now();
-    let lastStage = t0;
+    let lastStage = 0; // the first progress line comes at once
     let chosen: { seed: number; selected: number[]; detail: Record<string, unknown> }[];
     if (method === 'stg') {
       const results: StgSeedResult[] = await stgSearch(
@@ -97,6 +98,9 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
       }));
     } else {
       const { fullPath, lambdaStart, ...settings } = lassonet;
+      const resume = readPathCheckpoint(outDir);
+      manifest.resumedFromEpoch = resume?.epochs ?? 0;
+      writeJsonAtomic(opened.manifestFile, manifest);
       const results: LassoNetSeedResult[] = await lassonetPath(
         {
           k: cfg.k,
@@ -104,6 +108,8 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
           seeds: cfg.seeds,
           fullPath,
           signal: hooks.signal,
+          resume,
+          onCheckpoint: (c) => writePathCheckpoint(outDir, c),
           onProgress: ({ epochs, counts }) => {
             if (Date.now() - lastStage < 10_000) return;
             lastStage = Date.now();
@@ -151,5 +157,33 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     return summary;
   } finally {
     await opened.release();
+  }
+}
+
+// A LassoNet checkpoint: path.json (the tracks and the replica groups) names one native state file
+// per group of its generation; path.json is written last, so a kill at any moment leaves the
+// previous generation readable. Older generations are removed after.
+const PATH_FILE = 'path.json';
+
+function writePathCheckpoint(outDir: string, c: LassoNetCheckpoint): void {
+  const prev = existsSync(path.join(outDir, PATH_FILE)) ? (JSON.parse(readFileSync(path.join(outDir, PATH_FILE), 'utf8')) as { generation: number }).generation : 0;
+  const generation = prev + 1;
+  const files = c.states.map((_, i) => `lassonet-state-${generation}-${i}.bin`);
+  c.states.forEach((b, i) => writeAtomic(path.join(outDir, files[i]), b));
+  writeJsonAtomic(path.join(outDir, PATH_FILE), { generation, epochs: c.epochs, parts: c.parts, files, tracks: c.tracks });
+  for (const f of readdirSync(outDir)) {
+    const m = /^lassonet-state-(\d+)-\d+\.bin$/.exec(f);
+    if (m && Number(m[1]) !== generation) rmSync(path.join(outDir, f), { force: true });
+  }
+}
+
+function readPathCheckpoint(outDir: string): LassoNetCheckpoint | undefined {
+  const file = path.join(outDir, PATH_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { epochs: number; parts: number[][]; files: string[]; tracks: LassoNetCheckpoint['tracks'] };
+    return { epochs: j.epochs, parts: j.parts, tracks: j.tracks, states: j.files.map((f) => readFileSync(path.join(outDir, f))) };
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `${file} or a state file it names is not readable (${(e as Error).message}); --restart to walk the path again`);
   }
 }

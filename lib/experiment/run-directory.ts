@@ -50,7 +50,7 @@ export async function openRunDirectory(
     }
     const summaryFile = path.join(outDir, 'summary.json');
     const manifestFile = path.join(outDir, 'manifest.json');
-    if (existsSync(manifestFile) && (existsSync(summaryFile) || existsSync(path.join(outDir, CHECKPOINT)) || existsSync(path.join(outDir, PREVIOUS_CHECKPOINT)) || existsSync(path.join(outDir, 'search.json'))))
+    if (existsSync(manifestFile) && (existsSync(summaryFile) || existsSync(path.join(outDir, CHECKPOINT)) || existsSync(path.join(outDir, PREVIOUS_CHECKPOINT)) || existsSync(path.join(outDir, 'search.json')) || existsSync(path.join(outDir, 'path.json'))))
       checkSameData(outDir, readJson(manifestFile) as { data?: { sources?: PreparedDataset['sources'] } }, data);
     let finished: Summary | undefined;
     if (existsSync(summaryFile)) {
@@ -102,7 +102,7 @@ function checkSameData(outDir: string, prev: { data?: { sources?: PreparedDatase
 }
 
 /** The files of a run (nothing else in the directory is touched). */
-const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|search\.json|feature-means\.json|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
+const RUN_FILE = /^(config\.json|manifest\.json|metrics\.arrow|state(\.prev|\.next)?\.bin|search\.json|path\.json|lassonet-state-\d+-\d+\.bin|feature-means\.json|selection-\d+\.json|parameters-\d+\.(bin|json)|summary\.(json|md))$/;
 
 function clearRun(outDir: string): void {
   for (const f of readdirSync(outDir)) if (RUN_FILE.test(f)) rmSync(path.join(outDir, f), { force: true });

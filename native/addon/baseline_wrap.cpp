@@ -198,7 +198,9 @@ Napi::Value StgWrap::SetParameters(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 
 Napi::Function LassoNetWrap::Init(Napi::Env env) {
-  return DefineClass(env, "LassoNet", {InstanceMethod("advance", &LassoNetWrap::Advance)});
+  return DefineClass(env, "LassoNet",
+                     {InstanceMethod("advance", &LassoNetWrap::Advance), InstanceMethod("saveState", &LassoNetWrap::SaveState),
+                      InstanceMethod("loadState", &LassoNetWrap::LoadState)});
 }
 
 LassoNetWrap::LassoNetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LassoNetWrap>(info) {
@@ -240,6 +242,25 @@ Napi::Value LassoNetWrap::Advance(const Napi::CallbackInfo& info) {
         o.Set("counts", ints(env, net->selectedCounts()));
         return o;
       });
+}
+
+// Serialising a large state (COIL-20 reconstruction: a 1024 x 1024 skip layer and its moments per
+// replica) takes a noticeable time: off the JS thread, like training.
+Napi::Value LassoNetWrap::SaveState(const Napi::CallbackInfo& info) {
+  auto net = net_;
+  auto bytes = std::make_shared<std::string>();
+  return queueJob(
+      info.Env(), nullptr, [net, bytes](ipcae::Trainer*) { *bytes = net->saveState(); },
+      [bytes](Napi::Env env) -> Napi::Value { return Napi::Buffer<char>::Copy(env, bytes->data(), bytes->size()); });
+}
+
+Napi::Value LassoNetWrap::LoadState(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) invalid(env, "Expected loadState(Buffer)");
+  auto b = info[0].As<Napi::Buffer<char>>();
+  auto bytes = std::make_shared<std::string>(b.Data(), b.Length());
+  auto net = net_;
+  return queueJob(env, nullptr, [net, bytes](ipcae::Trainer*) { net->loadState(*bytes); });
 }
 
 // ---------------------------------------------------------------------------------------------

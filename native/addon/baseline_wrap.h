@@ -37,6 +37,8 @@ class LassoNetWrap : public Napi::ObjectWrap<LassoNetWrap> {
 
  private:
   Napi::Value Advance(const Napi::CallbackInfo& info);  // (epochs) -> Promise<{ points, done, epochs, counts }>
+  Napi::Value SaveState(const Napi::CallbackInfo& info);  // -> Promise<Buffer>
+  Napi::Value LoadState(const Napi::CallbackInfo& info);  // (Buffer) -> Promise
   std::shared_ptr<ipcae::LassoNet> net_;
 };
 

@@ -1,6 +1,10 @@
 #include "lassonet.h"
 
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
 #include <cmath>
+#include <sstream>
 
 #include "errors.h"
 #include "hier_prox.h"
@@ -177,6 +181,87 @@ std::vector<LassoNetPoint> LassoNet::advance(int64_t epochs) {
       if (stageEpochs_[r] == 0) bestObj_[r] = vo2[r].item<double>();
   }
   return finished;
+}
+
+std::string LassoNet::fingerprint() const {
+  std::ostringstream f;
+  f << "ipcae-lassonet-v1 task=" << o_.task << " D=" << D_ << " O=" << O_ << " hidden=" << o_.hidden
+    << " dtype=" << o_.dtype << " batch=" << o_.batchSize << " M=" << o_.M << " mult=" << o_.pathMultiplier
+    << " tol=" << o_.tol << " lr=" << o_.lr << " pathLr=" << o_.pathLr << " momentum=" << o_.momentum
+    << " dense=" << o_.denseEpochs << "/" << o_.densePatience << " path=" << o_.pathEpochs << "/" << o_.pathPatience
+    << " start=" << o_.lambdaStart << " stopBelow=" << o_.stopBelow << " seeds=[";
+  for (size_t i = 0; i < o_.seeds.size(); ++i) f << (i ? "," : "") << o_.seeds[i];
+  f << "]";
+  return f.str();
+}
+
+namespace {
+torch::Tensor doubles(const std::vector<double>& v) { return torch::tensor(v, torch::kDouble); }
+torch::Tensor longs(const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong); }
+}  // namespace
+
+std::string LassoNet::saveState() const {
+  torch::NoGradGuard noGrad;
+  torch::serialize::OutputArchive a;
+  a.write("fingerprint", c10::IValue(fingerprint()));
+  const std::vector<torch::Tensor> params = {p_.W1, p_.b1, p_.W2, p_.b2, theta_};
+  for (size_t i = 0; i < params.size(); ++i) {
+    a.write("p" + std::to_string(i), params[i]);
+    a.write("m" + std::to_string(i), adam_.m[i]);
+    a.write("v" + std::to_string(i), adam_.v[i]);
+    a.write("buf" + std::to_string(i), sgd_.buf[i]);
+  }
+  std::vector<int64_t> phase;
+  for (auto p : phase_) phase.push_back(static_cast<int64_t>(p));
+  a.write("counters", longs({adamStep_, epochs_, sgd_.started ? 1 : 0}));
+  a.write("phase", longs(phase));
+  a.write("lambda", doubles(lambda_));
+  a.write("best_obj", doubles(bestObj_));
+  a.write("stage_epochs", longs(stageEpochs_));
+  a.write("since_best", longs(sinceBest_));
+  std::ostringstream out;
+  a.save_to(out);
+  return out.str();
+}
+
+void LassoNet::loadState(const std::string& bytes) {
+  torch::NoGradGuard noGrad;
+  torch::serialize::InputArchive a;
+  try {
+    std::istringstream in(bytes);
+    a.load_from(in);
+  } catch (const std::exception& e) {
+    throw Error("ERR_INVALID_ARGUMENT", std::string("Not a LassoNet state: ") + e.what());
+  }
+  c10::IValue fp;
+  a.read("fingerprint", fp);
+  require(fp.isString() && fp.toStringRef() == fingerprint(),
+          "This LassoNet state belongs to another configuration (" + (fp.isString() ? fp.toStringRef() : std::string("?")) +
+              "; this one is " + fingerprint() + ")");
+  std::vector<torch::Tensor*> params = {&p_.W1, &p_.b1, &p_.W2, &p_.b2, &theta_};
+  auto get = [&](const std::string& key) {
+    torch::Tensor t;
+    a.read(key, t);
+    return t;
+  };
+  for (size_t i = 0; i < params.size(); ++i) {
+    params[i]->copy_(get("p" + std::to_string(i)));
+    adam_.m[i].copy_(get("m" + std::to_string(i)));
+    adam_.v[i].copy_(get("v" + std::to_string(i)));
+    sgd_.buf[i].copy_(get("buf" + std::to_string(i)));
+  }
+  auto counters = get("counters");
+  adamStep_ = counters[0].item<int64_t>();
+  epochs_ = counters[1].item<int64_t>();
+  sgd_.started = counters[2].item<int64_t>() != 0;
+  auto phase = get("phase"), lambda = get("lambda"), best = get("best_obj"), stage = get("stage_epochs"), since = get("since_best");
+  for (int64_t r = 0; r < R_; ++r) {
+    phase_[r] = static_cast<Phase>(phase[r].item<int64_t>());
+    lambda_[r] = lambda[r].item<double>();
+    bestObj_[r] = best[r].item<double>();
+    stageEpochs_[r] = stage[r].item<int64_t>();
+    sinceBest_[r] = since[r].item<int64_t>();
+  }
 }
 
 }  // namespace ipcae

@@ -34,11 +34,16 @@ class LassoNet {
   // finished meanwhile, in order.
   std::vector<LassoNetPoint> advance(int64_t epochs);
   bool done() const;
+  // The whole state (parameters, optimizer moments, every replica's phase, λ and early-stopping
+  // counters), tied to the options by a fingerprint: a killed path resumes where it was.
+  std::string saveState() const;
+  void loadState(const std::string& bytes);
   int64_t epochsRun() const { return epochs_; }
   std::vector<int64_t> selectedCounts() const;
 
  private:
   void valObjective(torch::Tensor& loss, torch::Tensor& objective) const;
+  std::string fingerprint() const;
   LassoNetPoint point(int64_t r, double valLoss, double valObj) const;
 
   BaselineOptions o_;
