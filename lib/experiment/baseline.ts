@@ -148,7 +148,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
       K: cfg.k,
       ...(method === 'stg' ? { epochs: cfg.epochs, batch: cfg.batchSize, 'Adam lr': cfg.lr } : { 'dense Adam lr': cfg.lr, batch: lassonet.batchSize || 'full' }),
       hidden: base.hidden,
-      ...(method === 'stg' ? { ...stg } : { ...lassonet }),
+      ...(method === 'stg' ? { ...stg } : Object.fromEntries(Object.entries(lassonet).filter(([key]) => key !== 'batchSize'))),
       'retrained MLP epochs': retrainEpochs,
     };
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
