@@ -297,6 +297,8 @@ test('runs: --method stg resumes its λ search after a cancel, and ends where an
   assert.ok(ip.retrained && ip.retrained.epochs === 10);
   for (const s of ip.seeds) assert.ok(s.retrained && s.retrained.testMetric >= 0 && s.retrained.testMetric <= 1);
   assert.equal(ip.evaluation, undefined);
+  // a CUDA device is refused by name, not silently replaced by the CPU
+  await assert.rejects(runExperiment(resolveExperimentConfig({ ...cfg, device: 'cuda' }), data as never, tmp()), /runs on the CPU only.*'cuda'/);
   // a baseline has one hidden layer
   await assert.rejects(runExperiment(resolveExperimentConfig({ ...cfg, decoder: { hidden: [20, 20], dropout: 0 } }), data as never, tmp()), /one hidden layer/);
 });

@@ -44,6 +44,9 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
   const resolved = { experiment: cfg, baseline: method === 'stg' ? { stg } : { lassonet }, retrainEpochs };
   await preload();
   const splits = toNativeSplits(data, cfg.task);
+  // The baselines' native code runs on the CPU only: a CUDA device is refused, never ignored.
+  if (cfg.device.startsWith('cuda'))
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `device: the ${method} baseline runs on the CPU only; expected 'cpu' or 'auto' but received '${cfg.device}'`);
   const hidden = cfg.decoder.hidden;
   if (hidden.length !== 1)
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `decoder.hidden: the ${method} baseline has one hidden layer (the paper's 200); expected one width but received [${hidden.join(', ')}]`);
