@@ -70,6 +70,22 @@ Napi::Array ints(Napi::Env env, const std::vector<int64_t>& v) {
 
 }  // namespace
 
+ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o);
+
+namespace {
+// A baseline model from (options, train, val, test); core errors become coded JS errors.
+template <class T>
+std::shared_ptr<T> construct(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) invalid(env, "Expected an options object");
+  const auto o = parseBaselineOptions(info[0].As<Napi::Object>());
+  auto data = splits(info, 1, o.inputDim);
+  std::shared_ptr<T> model;
+  guardedOrThrow(env, [&] { model = std::make_shared<T>(o, std::move(data)); });
+  return model;
+}
+}  // namespace
+
 ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o) {
   auto env = o.Env();
   const auto names = o.GetPropertyNames();
@@ -120,13 +136,7 @@ Napi::Function StgWrap::Init(Napi::Env env) {
                       InstanceMethod("setParameters", &StgWrap::SetParameters)});
 }
 
-StgWrap::StgWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StgWrap>(info) {
-  auto env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) invalid(env, "Expected an options object");
-  const auto o = parseBaselineOptions(info[0].As<Napi::Object>());
-  auto data = splits(info, 1, o.inputDim);
-  guardedOrThrow(env, [&] { stg_ = std::make_shared<ipcae::Stg>(o, std::move(data)); });
-}
+StgWrap::StgWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StgWrap>(info), stg_(construct<ipcae::Stg>(info)) {}
 
 Napi::Value StgWrap::RunEpochs(const Napi::CallbackInfo& info) {
   auto env = info.Env();
@@ -203,13 +213,8 @@ Napi::Function LassoNetWrap::Init(Napi::Env env) {
                       InstanceMethod("loadState", &LassoNetWrap::LoadState)});
 }
 
-LassoNetWrap::LassoNetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LassoNetWrap>(info) {
-  auto env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) invalid(env, "Expected an options object");
-  const auto o = parseBaselineOptions(info[0].As<Napi::Object>());
-  auto data = splits(info, 1, o.inputDim);
-  guardedOrThrow(env, [&] { net_ = std::make_shared<ipcae::LassoNet>(o, std::move(data)); });
-}
+LassoNetWrap::LassoNetWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<LassoNetWrap>(info), net_(construct<ipcae::LassoNet>(info)) {}
 
 Napi::Value LassoNetWrap::Advance(const Napi::CallbackInfo& info) {
   auto env = info.Env();

@@ -35,8 +35,7 @@ LassoNet::LassoNet(const BaselineOptions& o, BaselineData data) : o_(o) {
   lambda_.assign(R_, 0.0);
   stageEpochs_.assign(R_, 0);
   sinceBest_.assign(R_, 0);
-  torch::Tensor loss, obj;
-  valObjective(loss, obj);
+  const auto obj = objectiveOf(valLoss());
   bestObj_.assign(R_, 0.0);
   for (int64_t r = 0; r < R_; ++r) bestObj_[r] = obj[r].item<double>();
 }
@@ -54,7 +53,7 @@ std::vector<int64_t> LassoNet::selectedCounts() const {
   return out;
 }
 
-void LassoNet::valObjective(torch::Tensor& loss, torch::Tensor& objective) const {
+torch::Tensor LassoNet::valLoss() const {
   auto lsum = torch::zeros({R_}, torch::kDouble), msum = torch::zeros({R_}, torch::kDouble);
   const auto& vt = task_target(o_.task, d_.val);
   const int64_t NV = d_.val.x.size(0);
@@ -66,9 +65,12 @@ void LassoNet::valObjective(torch::Tensor& loss, torch::Tensor& objective) const
   }
   std::vector<double> l, m;
   finish_task_sums(o_.task, NV, O_, lsum, msum, l, m);
-  loss = torch::tensor(l, torch::kDouble);
+  return torch::tensor(l, torch::kDouble);
+}
+
+torch::Tensor LassoNet::objectiveOf(const torch::Tensor& valLoss) const {
   auto reg = theta_.to(torch::kDouble).pow(2).sum(1).sqrt().sum(-1);  // sum_j ||theta_j||_2
-  objective = loss + reg * torch::tensor(lambda_, torch::kDouble);
+  return valLoss + reg * torch::tensor(lambda_, torch::kDouble);
 }
 
 LassoNetPoint LassoNet::point(int64_t r, double valLoss, double valObj) const {
@@ -129,8 +131,8 @@ std::vector<LassoNetPoint> LassoNet::advance(int64_t epochs) {
     }
     ++epochs_;
     const size_t before = finished.size();
-    torch::Tensor vl, vo;
-    valObjective(vl, vo);
+    const auto vl = valLoss();
+    const auto vo = objectiveOf(vl);
     for (int64_t r = 0; r < R_; ++r) {
       if (!(phase_[r] == Phase::Dense || phase_[r] == Phase::Path)) continue;
       const double obj = vo[r].item<double>();
@@ -174,9 +176,9 @@ std::vector<LassoNetPoint> LassoNet::advance(int64_t epochs) {
       for (auto& p : phase_)
         if (p == Phase::Waiting) p = Phase::Path;
     if (finished.size() == before && !pathStarts) continue;
-    // the objective at the start of each new lambda (with that lambda) is the one to beat
-    torch::Tensor vl2, vo2;
-    valObjective(vl2, vo2);
+    // the objective at the start of each new lambda (with that lambda) is the one to beat: the
+    // parameters are those just validated, only lambda changed
+    const auto vo2 = objectiveOf(vl);
     for (int64_t r = 0; r < R_; ++r)
       if (stageEpochs_[r] == 0) bestObj_[r] = vo2[r].item<double>();
   }

@@ -42,7 +42,10 @@ class LassoNet {
   std::vector<int64_t> selectedCounts() const;
 
  private:
-  void valObjective(torch::Tensor& loss, torch::Tensor& objective) const;
+  // The validation loss per replica (one pass over the split), and the objective it gives with the
+  // current lambdas: loss + lambda * sum_j ||theta_j||_2.
+  torch::Tensor valLoss() const;
+  torch::Tensor objectiveOf(const torch::Tensor& valLoss) const;
   std::string fingerprint() const;
   LassoNetPoint point(int64_t r, double valLoss, double valObj) const;
 
