@@ -297,6 +297,11 @@ test('runs: --method stg resumes its λ search after a cancel, and ends where an
   assert.ok(ip.retrained && ip.retrained.epochs === 10);
   for (const s of ip.seeds) assert.ok(s.retrained && s.retrained.testMetric >= 0 && s.retrained.testMetric <= 1);
   assert.equal(ip.evaluation, undefined);
+  // too little training to close any gate: said in a warning, the run still finishes
+  const warnings: string[] = [];
+  const short = await runExperiment(resolveExperimentConfig({ ...cfg, epochs: 1, lr: 1e-5, stg: { rounds: 1 } }), data as never, tmp(), { onWarning: (m) => warnings.push(m) });
+  assert.equal(short.seeds.length, 2);
+  assert.ok(warnings.some((w) => /no gate closed at any λ/.test(w) && /--epochs/.test(w)), warnings.join('\n'));
   // a CUDA device is refused by name, not silently replaced by the CPU
   await assert.rejects(runExperiment(resolveExperimentConfig({ ...cfg, device: 'cuda' }), data as never, tmp()), /runs on the CPU only.*'cuda'/);
   // a baseline has one hidden layer

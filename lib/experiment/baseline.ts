@@ -94,6 +94,13 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
         },
         splits,
       );
+      // Not one gate closed at any λ: the training cannot move μ to −0.5 (too few steps × lr), and
+      // the K largest μ are barely better than chance. Said, not left to the summary table alone.
+      const neverClosed = results.filter((r) => r.tries.every((t) => t.open === data.inputDim)).map((r) => r.seed);
+      if (neverClosed.length)
+        hooks.onWarning?.(
+          `STG: for seed(s) ${neverClosed.join(', ')} no gate closed at any λ tried (up to ${Math.max(...results.flatMap((r) => r.tries.map((t) => t.lambda))).toPrecision(2)}): ${cfg.epochs} epochs at lr ${cfg.lr} cannot move μ below −0.5; the K largest μ were taken. Train longer (--epochs) or with a larger --lr.`,
+        );
       chosen = results.map((r) => ({
         seed: r.seed,
         selected: r.selected,
