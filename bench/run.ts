@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--cases mnist-shape,mice-shape,tables,figures,baselines] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -40,15 +40,16 @@ function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function mnistShape(device: string, R: number, epochs: number, threads: number) {
+async function mnistShape(device: string, R: number, epochs: number, threads: number, fusedSelection = true) {
   const D = 784,
     C = 10;
   const train = synthetic(7200, D, C, 1),
     val = synthetic(1800, D, C, 2),
     test = synthetic(1500, D, C, 3);
   const seeds = [11, 22, 33, 44, 55, 66, 77, 88, 99, 1010].slice(0, R);
-  const t = new Trainer({ inputDim: D, k: 50, outputDim: C, batchSize: 128, seeds, device, threads, noise: 'per-sample' });
+  const t = new Trainer({ inputDim: D, k: 50, outputDim: C, batchSize: 128, seeds, device, threads, noise: 'per-sample', fusedSelection });
   await t.setData({ train, val, test });
+  const selectionPath = t.info().selectionPath;
   const times: number[] = [];
   const start = process.hrtime.bigint();
   await t.fit({ epochs: 200, until: epochs, onEpoch: (m) => times.push(m.seconds) });
@@ -56,7 +57,7 @@ async function mnistShape(device: string, R: number, epochs: number, threads: nu
   t.dispose();
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  return `mnist-shape  ${device}  R=${R}  threads=${threads || os.cpus().length}  ${median.toFixed(3)} s/epoch  (median of ${epochs}; min ${sorted[0].toFixed(3)}; ${total.toFixed(2)} s for ${epochs} epochs; ${(median * 200).toFixed(1)} s per 200 epochs est.; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
+  return `mnist-shape  ${device}${fusedSelection ? '' : ' (tensor-op selection)'}  R=${R}  threads=${threads || os.cpus().length}  ${median.toFixed(3)} s/epoch  (selection ${selectionPath}; median of ${epochs}; min ${sorted[0].toFixed(3)}; ${total.toFixed(2)} s for ${epochs} epochs; ${(median * 200).toFixed(1)} s per 200 epochs est.; peak RSS ${peakRssMiB().toFixed(0)} MiB)`;
 }
 
 async function miceShape(device: string, R: number, epochs: number, threads: number) {
@@ -91,16 +92,21 @@ async function main() {
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
     .option('--threads <n>', 'CPU threads (0 = all cores)', '0')
+    .option('--selection <path>', 'mnist-shape: fused (the kernels) or tensor (the materialising tensor-op path)', 'fused')
     .parse();
   const o = program.opts();
+  if (o.selection !== 'fused' && o.selection !== 'tensor') {
+    console.error(`ipcae-bench: expected 'fused' or 'tensor' for --selection but received '${o.selection}'`);
+    process.exit(2);
+  }
   const c = capabilities();
   console.log(`# ipcae bench  ${new Date().toISOString()}`);
   console.log(`# machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
-  console.log(`# LibTorch ${c.torchVersion}; BLAS ${c.blasLibrary || c.blas}; CUDA ${c.cudaAvailable ? c.cudaDevices.join(',') : 'none'}`);
+  console.log(`# LibTorch ${c.torchVersion}; BLAS ${c.blasLibrary || c.blas}; CUDA ${c.cudaAvailable ? c.cudaDevices.join(',') : 'none'}; fused CUDA kernel ${c.cudaKernels ? 'built' : 'not built'}`);
   const cases = String(o.cases).split(',');
   for (const name of cases) {
     if (name === 'mnist-shape') {
-      for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs), Number(o.threads)));
+      for (const R of String(o.replicas).split(',').map(Number)) console.log(await mnistShape(o.device, R, Number(o.mnistEpochs), Number(o.threads), o.selection !== 'tensor'));
     } else if (name === 'mice-shape') {
       console.log(await miceShape(o.device, 10, Number(o.miceEpochs), Number(o.threads)));
     } else if (name === 'tables') {

@@ -12,6 +12,8 @@ export interface NativeCapabilities {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   cudaDevices: string[];
+  /** This build has the fused CUDA selection kernel (built when CMake finds a CUDA LibTorch and nvcc). */
+  cudaKernels: boolean;
   blas: string;
   blasLibrary: string;
   threads: number;
@@ -59,6 +61,8 @@ export interface NativeTrainerInfo {
   step: number;
   replicas: number;
   device: string;
+  /** The relaxed-selection code in use: the CPU kernels, the CUDA kernel, or plain tensor ops. */
+  selectionPath: 'fused-cpu' | 'fused-cuda' | 'tensor-ops';
   hasData: boolean;
   busy: boolean;
   bestEpoch: number[];
@@ -94,6 +98,8 @@ export interface SelectionCheckResult {
   fusedGrad: Float64Array;
   referenceGrad: Float64Array;
   noiseSample: Float64Array;
+  probeHash?: Float64Array;
+  probeGumbel?: Float64Array;
 }
 
 /** The native module; the self-check of the selection kernels runs off the JS thread like every job. */
@@ -111,6 +117,11 @@ export interface NativeAddon {
     seed: number;
     perSample: boolean;
     cache?: boolean;
+    /** cpu: the CPU kernel; emulated: the CUDA kernel's maths on the host; cuda: the CUDA kernel on `device`. */
+    kernel?: 'cpu' | 'emulated' | 'cuda';
+    device?: string;
+    /** Return the kernel's (hash, Gumbel) noise for the first n counters of replica 0. */
+    noiseProbe?: number;
   }): Promise<SelectionCheckResult>;
 }
 

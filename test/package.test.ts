@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,7 +22,13 @@ const back = FeatureSelection.load('selector.json');
 console.log(JSON.stringify({ features: [...sel.features].sort(), columns: narrow.schema.fields.map((f) => f.name).sort(), loaded: [...back.features].sort(), isError: new IpcaeError('ERR_DATA', 'x') instanceof Error }));
 `;
 
-test('npm pack → install into an ESM and a CommonJS project: import/require with types, fit, transform, save, load', { timeout: 600_000 }, () => {
+// npm and the dev dependencies (typescript builds the package) are everywhere but on the GPU
+// machine, where scripts/gpu-check.sh carries node and the runtime modules only.
+const noPack = spawnSync(npm, ['--version'], { encoding: 'utf8' }).status !== 0 || !existsSync(path.join(repo, 'node_modules', 'typescript'))
+  ? 'needs npm and the dev dependencies (typescript)'
+  : false;
+
+test('npm pack → install into an ESM and a CommonJS project: import/require with types, fit, transform, save, load', { timeout: 600_000, skip: noPack }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-pack-'));
   try {
     const pack = spawnSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: repo, encoding: 'utf8' });

@@ -100,8 +100,8 @@ test("the README's map names every folder of lib/ and every native source file",
     const name = statSync(path.join(root, 'lib', d)).isDirectory() ? `lib/${d}/` : `lib/${d}`;
     if (!map.includes(name)) missing.push(name);
   }
-  for (const sub of ['core', 'addon'])
+  for (const sub of ['core', 'addon', 'cuda'])
     for (const f of readdirSync(path.join(root, 'native', sub)))
-      if (/\.(cpp|h)$/.test(f) && !map.includes(f.replace(/\.(cpp|h)$/, ''))) missing.push(`native/${sub}/${f}`);
+      if (/\.(cpp|h|cu)$/.test(f) && !map.includes(f.replace(/\.(cpp|h|cu)$/, ''))) missing.push(`native/${sub}/${f}`);
   assert.deepEqual(missing, []);
 });

@@ -123,6 +123,9 @@ ipcae::SelectionCheckOptions parseSelectionCheckOptions(const Napi::Object& o) {
   if (opt("seed")) c.seed = static_cast<uint64_t>(getInt(o.Get("seed"), "seed"));
   if (opt("perSample")) c.perSample = getBool(o.Get("perSample"), "perSample");
   if (opt("cache")) c.cache = getBool(o.Get("cache"), "cache");
+  if (opt("kernel")) c.kernel = getString(o.Get("kernel"), "kernel");
+  if (opt("device")) c.device = getString(o.Get("device"), "device");
+  if (opt("noiseProbe")) c.noiseProbe = getInt(o.Get("noiseProbe"), "noiseProbe");
   return c;
 }
 
@@ -174,6 +177,7 @@ Napi::Value toJs(Napi::Env env, const ipcae::Capabilities& c) {
   auto devs = Napi::Array::New(env, c.cudaDevices.size());
   for (size_t i = 0; i < c.cudaDevices.size(); ++i) devs.Set(i, c.cudaDevices[i]);
   o.Set("cudaDevices", devs);
+  o.Set("cudaKernels", c.cudaKernels);
   o.Set("blas", c.blas);
   o.Set("blasLibrary", c.blasLibrary);
   o.Set("threads", c.threads);
@@ -237,6 +241,10 @@ Napi::Value toJs(Napi::Env env, const ipcae::SelectionCheckResult& r) {
   o.Set("fusedGrad", toFloat64(env, r.fusedGrad));
   o.Set("referenceGrad", toFloat64(env, r.referenceGrad));
   o.Set("noiseSample", toFloat64(env, r.noiseSample));
+  if (r.probeHash.defined()) {
+    o.Set("probeHash", toFloat64(env, r.probeHash));
+    o.Set("probeGumbel", toFloat64(env, r.probeGumbel));
+  }
   return o;
 }
 

@@ -239,6 +239,7 @@ Napi::Value TrainerWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("step", Napi::Number::New(env, static_cast<double>(trainer_->step())));
   o.Set("replicas", Napi::Number::New(env, static_cast<double>(trainer_->replicas())));
   o.Set("device", trainer_->deviceName());
+  o.Set("selectionPath", trainer_->selectionPath());
   o.Set("hasData", trainer_->hasData());
   o.Set("busy", busy.load());
   auto be = Napi::Array::New(env), bl = Napi::Array::New(env), de = Napi::Array::New(env);

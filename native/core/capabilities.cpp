@@ -8,6 +8,7 @@
 
 #include "capabilities.h"
 #include "isa.h"
+#include "selection.h"
 
 #include <torch/cuda.h>
 
@@ -41,6 +42,7 @@ Capabilities capabilities() {
   c.cudaAvailable = torch::cuda::is_available();
   c.cudaDeviceCount = c.cudaAvailable ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
   for (int64_t i = 0; i < c.cudaDeviceCount; ++i) c.cudaDevices.push_back("cuda:" + std::to_string(i));
+  c.cudaKernels = cuda_selection_built();
   const std::string cfg = at::show_config();
   const auto pos = cfg.find("BLAS_INFO=");
   if (pos != std::string::npos) {

@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <ATen/Context.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -9,10 +10,26 @@
 
 namespace ipcae {
 
+namespace {
+// IPCAE_CUDA_DETERMINISTIC=1: LibTorch's deterministic algorithms, warning (on stderr) by name for
+// every op that has no deterministic CUDA implementation (scripts/gpu-check.sh lists them).
+void cuda_determinism_once() {
+  static const bool done = [] {
+    const char* env = std::getenv("IPCAE_CUDA_DETERMINISTIC");
+    if (!env || std::string(env) != "1") return false;
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+    return true;
+  }();
+  (void)done;
+}
+}  // namespace
+
 torch::Device parse_device(const std::string& device) {
   if (device == "cpu") return torch::Device(torch::kCPU);
   if (device == "auto") {
-    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
+    cuda_determinism_once();
+    return torch::Device(torch::kCUDA, 0);
   }
   if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
     int64_t index = 0;
@@ -32,6 +49,7 @@ torch::Device parse_device(const std::string& device) {
       throw Error("ERR_DEVICE", "device '" + device + "' was requested but only " +
                                     std::to_string(count) + " CUDA device(s) exist");
     }
+    cuda_determinism_once();
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
   require(false, "Expected 'cpu', 'cuda', 'cuda:N' or 'auto' for device but received '" + device + "'");

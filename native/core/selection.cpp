@@ -14,62 +14,9 @@ namespace ipcae {
 
 namespace {
 
-// Branch-free float log and exp, so that the loops over D vectorise (libm calls do not).
-// logf: argument reduction to [sqrt(1/2), sqrt(2)) and the classic odd series in s = f/(2+f)
-// (about 1 ulp); valid for positive normal inputs, which is all the Gumbel transform produces.
-IPCAE_INLINE float fast_log(float x) {
-  uint32_t ix;
-  std::memcpy(&ix, &x, 4);
-  ix += 0x3f800000U - 0x3f3504f3U;
-  const int e = static_cast<int>(ix >> 23) - 0x7f;
-  ix = (ix & 0x007fffffU) + 0x3f3504f3U;
-  float m;
-  std::memcpy(&m, &ix, 4);
-  const float f = m - 1.0f;
-  const float s = f / (2.0f + f);
-  const float z = s * s;
-  const float w = z * z;
-  const float t1 = w * (0.40000972152f + w * 0.24279078841f);
-  const float t2 = z * (0.66666662693f + w * 0.28498786688f);
-  const float r = t2 + t1;
-  const float hfsq = 0.5f * f * f;
-  const float k = static_cast<float>(e);
-  return s * (hfsq + r) + k * 9.0580006145e-06f - hfsq + f + k * 6.9313812256e-01f;
-}
-
-// expf for x <= 0 (softmax after the max is subtracted); flushes below e^-87 to about 1e-38.
-IPCAE_INLINE float fast_exp_nonpos(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  const float t = x * 1.44269504089f;
-  const float n = (t + 12582912.0f) - 12582912.0f;  // round to nearest
-  const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-  const float p =
-      1.0f + r * (1.0f + r * (0.5f + r * (0.16666667f + r * (0.041666668f +
-                                                          r * (0.0083333338f + r * 0.0013888889f)))));
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, 4);
-  return p * scale;
-}
-
+// The float log/exp and the Gumbel transform live in noise_math.h (shared with the CUDA kernel).
 template <typename T>
-struct Math;
-template <>
-struct Math<float> {
-  static IPCAE_INLINE float log(float x) { return fast_log(x); }
-  static IPCAE_INLINE float exp_nonpos(float x) { return fast_exp_nonpos(x); }
-};
-template <>
-struct Math<double> {
-  static IPCAE_INLINE double log(double x) { return std::log(x); }
-  static IPCAE_INLINE double exp_nonpos(double x) { return std::exp(x); }
-};
-
-template <typename T>
-IPCAE_INLINE T gumbel_from_hash(uint32_t h) {
-  const T u = (static_cast<T>(static_cast<int32_t>(h >> 9)) + T(0.5)) * T(kUniformScale);
-  return -Math<T>::log(-Math<T>::log(u));
-}
+using Math = NoiseMath<T>;
 
 // z[d] = (L[d] + G[d]) / T for one (replica, sample, node); returns max_d z[d].
 template <typename T>
@@ -300,6 +247,12 @@ void selection_forward(const torch::Tensor& L, const torch::Tensor& x, double te
                        torch::Tensor& stats, torch::Tensor* cache) {
   check_shapes(L, x, keys.size());
   const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
+  if (L.is_cuda()) {
+    IPCAE_CHECK(cache == nullptr && U.sizes() == torch::IntArrayRef({R, B, K}), "ERR_INTERNAL",
+                "selection_forward (CUDA): expected U [R,B,K] and no weights cache");
+    selection_forward_cuda(L, x, temperature, keys, with_noise, U, stats);
+    return;
+  }
   IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
                   U.sizes() == torch::IntArrayRef({R, B, K}),
               "ERR_INTERNAL", "selection_forward: expected contiguous CPU tensors");
@@ -321,6 +274,12 @@ void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const to
                         const torch::Tensor* cache) {
   check_shapes(L, x, keys.size());
   const int64_t R = L.size(0), K = L.size(1), D = L.size(2), B = x.size(0);
+  if (L.is_cuda()) {
+    IPCAE_CHECK(!(cache && cache->defined()) && dL.sizes() == L.sizes() && stats.defined() && stats.numel() == 2 * R * B * K,
+                "ERR_INTERNAL", "selection_backward (CUDA): expected dL shaped as L, the forward's stats, no weights cache");
+    selection_backward_cuda(L, x, U, stats, dU, temperature, keys, with_noise, dL);
+    return;
+  }
   IPCAE_CHECK(L.is_cpu() && L.is_contiguous() && x.is_contiguous() && U.is_contiguous() &&
                   dU.is_contiguous() && dL.is_contiguous() && dL.sizes() == L.sizes() &&
                   stats.defined() && stats.numel() == 2 * R * B * K,

@@ -32,6 +32,33 @@ void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const to
                         const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL,
                         const torch::Tensor* cache = nullptr);
 
+// On CUDA tensors selection_forward / selection_backward run the fused CUDA kernel
+// (native/cuda/selection_kernels.cu; no weights cache there) when this build has it.
+bool cuda_selection_built();
+void selection_forward_cuda(const torch::Tensor& L, const torch::Tensor& x, double temperature,
+                            const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
+                            torch::Tensor& stats);
+void selection_backward_cuda(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
+                             const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
+                             const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL);
+
+// The CUDA kernel's maths on the host, in the device's order of operations (selection_rows.h): in
+// float32 the GPU must give these bits. For checks on machines without a GPU; single-threaded.
+void selection_forward_emulated(const torch::Tensor& L, const torch::Tensor& x, double temperature,
+                                const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,
+                                torch::Tensor& stats);
+void selection_backward_emulated(const torch::Tensor& L, const torch::Tensor& x, const torch::Tensor& U,
+                                 const torch::Tensor& stats, const torch::Tensor& dU, double temperature,
+                                 const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& dL);
+
+// The noise as a kernel draws it: hash (uint32 values as int64) and float Gumbel noise for the
+// counters 0..n-1 under one key; on the host (the CPU kernels' arithmetic) or on a CUDA device.
+struct NoiseProbe {
+  torch::Tensor hash, gumbel;
+};
+NoiseProbe selection_noise_probe_host(NoiseKey key, int64_t n);
+NoiseProbe selection_noise_probe_cuda(NoiseKey key, int64_t n, const torch::Device& device);
+
 // Unfused versions with tensor ops on any device (they materialise [R,B,K,D]); the same maths.
 torch::Tensor selection_forward_reference(const torch::Tensor& L, const torch::Tensor& x,
                                           double temperature, const torch::Tensor& noise);

@@ -38,7 +38,8 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
   O_ = o.task == "reconstruction" ? D_ : o.outputDim;
   threads_ = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   perSampleNoise_ = o.noise == "per-sample";
-  useFused_ = o.fusedSelection && device_.is_cpu();
+  // The fused kernels: the CPU's, or the CUDA kernel where this build has it (else the tensor-op path).
+  useFused_ = o.fusedSelection && (device_.is_cpu() || (device_.is_cuda() && cuda_selection_built()));
 
   enterThread();
   torch::NoGradGuard noGrad;
@@ -154,7 +155,7 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
 
   // Relaxed selection (the hot spot).
   torch::Tensor U, noisyL, noise, stats;
-  const bool cached = useFused_ && opt_.selectionCacheMB > 0 &&
+  const bool cached = useFused_ && device_.is_cpu() && opt_.selectionCacheMB > 0 &&
                       selection_cache_bytes(R, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
                           static_cast<int64_t>(opt_.selectionCacheMB * 1024 * 1024);
   torch::Tensor* weights = cached ? selectionCache : nullptr;
