@@ -22,7 +22,7 @@ import {
   resolveExperimentConfig,
   IpcaeError,
 } from './exports.js';
-import { rng, normal, synthetic } from './helpers.js';
+import { rng, normal, synthetic, pipelineTable } from './helpers.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'ipcae-baselines-'));
 
@@ -338,4 +338,32 @@ test('LassoNet: a cancelled path resumes from its checkpoint to the result of an
   const again = await runExperiment(cfg, data as never, dir);
   assert.ok(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).resumedFromEpoch > 0);
   assert.deepEqual(again.seeds.map((s) => [s.selected, s.testMetric]), full.seeds.map((s) => [s.selected, s.testMetric]));
+});
+
+test('selectFeatures with method stg and lassonet: K named columns, the retrained metric, save and load, transform; what does not apply is refused', async () => {
+  const { selectFeatures, FeatureSelection } = await import('./exports.js');
+  const table = pipelineTable(400, 3);
+  const common = { k: 2, target: 'label', exclude: ['id'], seeds: [1, 2], batchSize: 32, lr: 0.01, hidden: [16], retrainEpochs: 30 };
+  for (const method of ['stg', 'lassonet'] as const) {
+    const sel = await selectFeatures(table, { ...common, method, epochs: 60, ...(method === 'lassonet' ? { lassonet: { denseEpochs: 200, densePatience: 20 } } : {}) });
+    assert.equal(sel.data.method, method);
+    // the label is 'high' when sensor α + temperature > 10: those two columns are the informative ones
+    assert.deepEqual([...sel.features].sort(), ['sensor α', 'temperature (°C)'], `${method}: ${sel.features}`);
+    assert.equal(sel.data.perSeed.length, 2);
+    for (const p of sel.data.perSeed) {
+      assert.equal(p.indices.length, 2);
+      assert.ok(p.baseline && p.baseline.lambda > 0 && p.baseline.count >= 2, JSON.stringify(p.baseline));
+      assert.ok(p.testMetric > 0.8, `${method} seed ${p.seed}: retrained accuracy ${p.testMetric}`);
+    }
+    assert.deepEqual(sel.data.retrained, { epochs: 30, hidden: 16 });
+    const file = path.join(tmp(), 'sel.json');
+    sel.save(file);
+    const back = FeatureSelection.load(file);
+    assert.deepEqual(back.features, sel.features);
+    assert.deepEqual(back.transform(table).schema.fields.map((f) => f.name), sel.features);
+  }
+  await assert.rejects(selectFeatures(table, { ...common, method: 'stg', device: 'cuda' }), /device: the stg baseline runs on the CPU only/);
+  await assert.rejects(selectFeatures(table, { ...common, method: 'lassonet', hidden: [8, 8] }), /hidden: the lassonet baseline has one hidden layer/);
+  await assert.rejects(selectFeatures(table, { ...common, method: 'stg', finetune: 5 }), /finetune: the stg baseline has no decoder/);
+  await assert.rejects(selectFeatures(table, { ...common, method: 'stg', stg: { sigmaa: 1 } as never }), /sigmaa/);
 });

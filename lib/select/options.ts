@@ -3,7 +3,8 @@
 // are errors with a suggestion, never ignored.
 import { z } from 'zod';
 import { trainerOptionsSchema } from '../train/options.js';
-import { METHODS } from '../train/methods.js';
+import { ALL_METHODS } from '../train/methods.js';
+import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { DEFAULT_SCHEDULE } from '../train/schedule.js';
 
@@ -15,7 +16,14 @@ export const selectOptionsSchema = z
     k: t.k,
     seeds: t.seeds,
     epochs: z.number().int().min(1).default(DEFAULT_SCHEDULE.epochs),
-    method: z.enum(METHODS).default('ip-cae'),
+    /** ip-cae (default), cae, cae-gjsd, ip-cae-gjsd, or the baselines stg and lassonet (the paper's protocol: λ for K features, then a retrained MLP). */
+    method: z.enum(ALL_METHODS).default('ip-cae'),
+    /** STG's settings and λ search (method stg). */
+    stg: stgSettingsSchema.optional(),
+    /** LassoNet's settings (method lassonet). */
+    lassonet: lassonetSettingsSchema.optional(),
+    /** stg / lassonet: epochs of the MLP retrained on the K selected features (its test metric is reported). */
+    retrainEpochs: z.number().int().min(1).default(100),
     /** K distinct features (assignment when argmax repeats one); false: the paper's argmax selection, duplicates kept. */
     distinct: z.boolean().default(true),
     /** Decoder-only epochs on the final selection (selector frozen) when distinct selections changed some seed; 0: none. */
@@ -61,6 +69,8 @@ const seedSelection = z
     bestValLoss: z.number(),
     testMetric: z.number(),
     r2: z.number().optional(),
+    /** stg / lassonet: the λ chosen, the features it kept, and whether that was exactly K. */
+    baseline: z.object({ lambda: z.number(), count: z.number().int().min(0), exact: z.boolean() }).strict().optional(),
     faithful: z
       .object({ features: z.array(z.string()), indices: z.array(z.number().int().min(0)), bestValLoss: z.number(), testMetric: z.number() })
       .strict()
@@ -74,7 +84,7 @@ export const selectionFileSchema = z
     format: z.literal('ipcae-selection-v1'),
     task: z.enum(['classification', 'regression', 'reconstruction']),
     k: z.number().int().min(1),
-    method: z.enum(METHODS),
+    method: z.enum(ALL_METHODS),
     inputFeatures: z.array(z.string()).min(1),
     features: z.array(z.string()),
     indices: z.array(z.number().int().min(0)),
@@ -88,6 +98,7 @@ export const selectionFileSchema = z
     ignored: z.array(z.object({ column: z.string(), reason: z.string() }).strict()).optional(),
     encodings: z.array(z.object({ column: z.string(), categories: z.array(z.string()).min(1) }).strict()).optional(),
     finetuned: z.number().int().min(1).optional(),
+    retrained: z.object({ epochs: z.number().int().min(1), hidden: z.number().int().min(1) }).strict().optional(),
     decoder: z
       .object({
         seed: z.number().int().min(0),

@@ -5,7 +5,11 @@ import { Table, makeVector, type Vector } from 'apache-arrow';
 import { columnPolicy, numericColumn } from '../data/columns.js';
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
-import { methodOptions, type Method } from '../train/methods.js';
+import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
+import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema } from '../baselines/options.js';
+import { retrainNative, toNativeSplits } from '../baselines/native.js';
+import { stgSearch } from '../baselines/stg.js';
+import { lassonetPath } from '../baselines/lassonet.js';
 import { meanStd, populationVariance, stability, type Stability } from '../stats/stats.js';
 import { featureScores, selectionMass, type FeatureScore } from '../stats/scores.js';
 import { distinctSelection } from '../stats/assignment.js';
@@ -36,13 +40,15 @@ export interface SeedSelection {
    * those of the distinct selection.
    */
   faithful?: { features: string[]; indices: number[]; bestValLoss: number; testMetric: number };
+  /** stg / lassonet: the λ chosen, the features it kept, and whether that was exactly K. */
+  baseline?: { lambda: number; count: number; exact: boolean };
 }
 
 export interface FeatureSelectionData {
   format: 'ipcae-selection-v1';
   task: Task;
   k: number;
-  method: Method;
+  method: AnyMethod;
   inputFeatures: string[];
   features: string[];
   indices: number[];
@@ -65,6 +71,8 @@ export interface FeatureSelectionData {
    * `reconstruct` can predict all D features from the K selected ones.
    */
   decoder?: { seed: number; hidden: number[]; parameters: { name: string; shape: number[] }[]; values: string };
+  /** stg / lassonet: their metrics are those of a fresh MLP (one hidden layer) retrained on each seed's K features. */
+  retrained?: { epochs: number; hidden: number };
 }
 
 export class FeatureSelection {
@@ -152,7 +160,9 @@ export class FeatureSelection {
         'ERR_INVALID_ARGUMENT',
         d.task !== 'reconstruction'
           ? `reconstruct needs a reconstruction selector (fitted without a target) but this one is for ${d.task}`
-          : 'this saved selection has no decoder (saved before ipcae 0.2): fit it again to reconstruct',
+          : isBaselineMethod(d.method)
+            ? `a ${d.method} selection has no decoder (its retrained MLP is not kept): fit a selector method (ip-cae, cae, …) to reconstruct`
+            : 'this saved selection has no decoder (saved before ipcae 0.2): fit it again to reconstruct',
       );
     const t = readTableSync(input).table;
     const names = t.schema.fields.map((f) => f.name);
@@ -279,7 +289,9 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   await preload(); // LibTorch starts off the event loop
   const D = prep.featureNames.length;
   if (o.k > D) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected k <= the number of feature columns (${D}) but received ${o.k}`);
-  const { method, seeds } = o;
+  if (isBaselineMethod(o.method)) return selectBaseline(prep, meta, o, o.method);
+  const method = o.method as Method;
+  const { seeds } = o;
   const nTrain = prep.splits.train.rows.length;
   const trainer = new Trainer({
     ...methodOptions(method, o.gjsdLambda),
@@ -376,6 +388,77 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * selectFeatures with STG or LassoNet, by the paper's protocol (as `ipcae-run --method stg|lassonet`,
+ * without a run directory): per seed the λ that leaves K features (STG: the λ search; LassoNet: the
+ * path point), then a fresh one-hidden-layer MLP retrained on them, whose test metric is reported.
+ */
+async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o: ParsedSelectOptions, method: BaselineMethod): Promise<FeatureSelection> {
+  if (o.device.startsWith('cuda'))
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `device: the ${method} baseline runs on the CPU only; expected 'cpu' or 'auto' but received '${o.device}'`);
+  if (o.hidden.length !== 1)
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `hidden: the ${method} baseline has one hidden layer; expected one width but received [${o.hidden.join(', ')}]`);
+  if (o.finetune > 0) throw new IpcaeError('ERR_INVALID_ARGUMENT', `finetune: the ${method} baseline has no decoder to finetune (its metric comes from a retrained MLP); expected 0 but received ${o.finetune}`);
+  const D = prep.featureNames.length;
+  const { splits: s } = prep;
+  const splits = toNativeSplits({ inputDim: D, train: s.train, val: s.val, test: s.test } as Parameters<typeof toNativeSplits>[0], prep.task);
+  const base = nativeBaselineOptions({
+    task: prep.task,
+    inputDim: D,
+    outputDim: prep.task === 'classification' ? prep.classes!.length : prep.task === 'regression' ? prep.targetWidth : 0,
+    seeds: o.seeds,
+    hidden: o.hidden[0],
+    batchSize: Math.min(o.batchSize, s.train.rows.length),
+    lr: o.lr,
+    threads: o.threads,
+  });
+  let chosen: { seed: number; selected: number[]; lambda: number; count: number; exact: boolean }[];
+  if (method === 'stg') {
+    const stg = stgSettingsSchema.parse(o.stg ?? {});
+    const results = await stgSearch({ k: o.k, epochs: o.epochs, settings: stg, base: { ...base, sigma: stg.sigma, weightDecay: stg.weightDecay }, seeds: o.seeds, signal: o.signal }, splits);
+    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.open, exact: r.exact }));
+  } else {
+    const { fullPath, lambdaStart, ...settings } = lassonetSettingsSchema.parse(o.lassonet ?? {});
+    const results = await lassonetPath({ k: o.k, base: { ...base, ...settings, lambdaStart: lambdaStart === 'auto' ? 0 : lambdaStart }, seeds: o.seeds, fullPath, signal: o.signal }, splits);
+    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.count, exact: r.exact }));
+  }
+  const re = await retrainNative(base, splits, chosen.map((c) => c.selected), o.retrainEpochs);
+  const yTest = s.test.y;
+  const variance = prep.task === 'regression' && yTest ? populationVariance(yTest) : 0;
+  const perSeed: SeedSelection[] = chosen.map((c, i) => ({
+    seed: c.seed,
+    features: c.selected.map((j) => prep.featureNames[j]),
+    indices: c.selected,
+    bestEpoch: re.bestEpoch[i],
+    bestValLoss: re.bestValLoss[i],
+    testMetric: re.testMetric[i],
+    ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
+    baseline: { lambda: c.lambda, count: c.count, exact: c.exact },
+  }));
+  const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+  return new FeatureSelection({
+    format: 'ipcae-selection-v1',
+    task: prep.task,
+    k: o.k,
+    method,
+    inputFeatures: prep.featureNames,
+    features: best.features,
+    indices: best.indices,
+    classes: prep.classes,
+    metric: {
+      name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
+      ...meanStd(perSeed.map((p) => p.testMetric)),
+      ...(variance > 0 ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
+    },
+    perSeed,
+    stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
+    scaling: prep.scaling,
+    ignored: [...meta.dropped, ...prep.ignored],
+    encodings: prep.encodings,
+    retrained: { epochs: o.retrainEpochs, hidden: o.hidden[0] },
+  });
 }
 
 /**
