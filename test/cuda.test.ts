@@ -10,22 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadNative } from '../bindings/index.js';
 import { capabilities, Trainer } from '../lib/index.js';
-import { synthetic, splitData } from './helpers.js';
+import { synthetic, splitData, normRelativeError } from './helpers.js';
 
 const caps = capabilities();
 const device = process.env.IPCAE_TEST_DEVICE?.startsWith('cuda') ? process.env.IPCAE_TEST_DEVICE : 'cuda';
 const noGpu = caps.cudaAvailable && caps.cudaKernels ? false : 'needs a CUDA device and a build with the CUDA kernel (scripts/gpu-check.sh)';
 
-// Norm-wise relative error (element-wise would measure cancellation in U = <M, x>, not the kernel).
-function rel(a: Float64Array, b: Float64Array) {
-  let e = 0,
-    n = 0;
-  for (let i = 0; i < a.length; i++) {
-    e += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(e / n);
-}
+// Norm-wise (element-wise would measure cancellation in U = <M, x>, not the kernel).
+const rel = normRelativeError;
 function sameBits(a: Float64Array, b: Float64Array, what: string) {
   assert.equal(a.length, b.length, what);
   let diff = 0,

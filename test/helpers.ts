@@ -12,6 +12,17 @@ export function rejectsWith(fn: () => unknown, code: string, pattern: RegExp) {
   });
 }
 
+/** ‖a − b‖ / ‖b‖ over all elements. */
+export function normRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0,
+    n = 0;
+  for (let i = 0; i < a.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(e / n);
+}
+
 /** Small deterministic PRNG for test data (mulberry32). */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -2,6 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNative, adviceFor } from '../bindings/index.js';
 import { capabilities, temperatureAt, temperatures } from '../lib/index.js';
+import { normRelativeError } from './helpers.js';
 
 test('capabilities report LibTorch, CUDA, BLAS and threads', () => {
   const c = capabilities();
@@ -39,15 +40,7 @@ for (const [perSample, cache] of [[true, false], [false, false], [true, true], [
       // U[r,b,k] = <M, x_b> is a sum of terms of both signs: where it nearly cancels, an
       // element-wise relative error measures the cancellation, not the kernel (a float32 sum of
       // D terms of size ~1 is exact to ~1e-7 absolute). So: norm-wise, as for the gradient.
-      const rel = (a: Float64Array, b: Float64Array) => {
-        let e = 0,
-          n = 0;
-        for (let i = 0; i < a.length; i++) {
-          e += (a[i] - b[i]) ** 2;
-          n += b[i] ** 2;
-        }
-        return Math.sqrt(e / n);
-      };
+      const rel = normRelativeError;
       let worstAbsU = 0,
         scaleU = 0;
       for (let i = 0; i < r.fusedU.length; i++) {

@@ -348,30 +348,14 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
           : {}),
       };
     });
-    const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
-    const ms = meanStd(perSeed.map((p) => p.testMetric));
+    const common = selectionCommon(prep, meta, o, method, perSeed);
+    const best = bestSeed(perSeed);
     const selection = new FeatureSelection({
-      format: 'ipcae-selection-v1',
-      task: prep.task,
-      k: o.k,
-      method,
-      inputFeatures: prep.featureNames,
-      features: best.features,
-      indices: best.indices,
-      classes: prep.classes,
+      ...common,
       metric: {
-        name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
-        ...ms,
-        ...(variance > 0 ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
-        ...(perSeed.some((p) => p.faithful)
-          ? { faithful: meanStd(perSeed.map((p) => p.faithful?.testMetric ?? p.testMetric)) }
-          : {}),
+        ...common.metric,
+        ...(perSeed.some((p) => p.faithful) ? { faithful: meanStd(perSeed.map((p) => p.faithful?.testMetric ?? p.testMetric)) } : {}),
       },
-      perSeed,
-      stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
-      scaling: prep.scaling,
-      ignored: [...meta.dropped, ...prep.ignored],
-      encodings: prep.encodings,
       ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.findIndex((rep) => rep.seed === best.seed), o.hidden) } : {}),
       ...(tuned ? { finetuned: o.finetune } : {}),
       scores: featureScores(
@@ -388,6 +372,34 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   } finally {
     trainer.dispose();
   }
+}
+
+/** The seed whose selection a FeatureSelection names: the lowest best validation loss. */
+const bestSeed = (perSeed: SeedSelection[]) => perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+
+/** What every selection holds: the best seed's features, the metric over seeds, stability, the table's encoding. */
+function selectionCommon(prep: Prepared['prep'], meta: Prepared['meta'], o: ParsedSelectOptions, method: AnyMethod, perSeed: SeedSelection[]) {
+  const best = bestSeed(perSeed);
+  return {
+    format: 'ipcae-selection-v1' as const,
+    task: prep.task,
+    k: o.k,
+    method,
+    inputFeatures: prep.featureNames,
+    features: best.features,
+    indices: best.indices,
+    classes: prep.classes,
+    metric: {
+      name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
+      ...meanStd(perSeed.map((p) => p.testMetric)),
+      ...(perSeed.some((p) => p.r2 !== undefined) ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
+    },
+    perSeed,
+    stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
+    scaling: prep.scaling,
+    ignored: [...meta.dropped, ...prep.ignored],
+    encodings: prep.encodings,
+  };
 }
 
 /**
@@ -437,26 +449,8 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
     ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
     baseline: { lambda: c.lambda, count: c.count, exact: c.exact },
   }));
-  const best = perSeed.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
   return new FeatureSelection({
-    format: 'ipcae-selection-v1',
-    task: prep.task,
-    k: o.k,
-    method,
-    inputFeatures: prep.featureNames,
-    features: best.features,
-    indices: best.indices,
-    classes: prep.classes,
-    metric: {
-      name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
-      ...meanStd(perSeed.map((p) => p.testMetric)),
-      ...(variance > 0 ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
-    },
-    perSeed,
-    stability: stability(perSeed.map((p) => p.indices), prep.featureNames, o.k),
-    scaling: prep.scaling,
-    ignored: [...meta.dropped, ...prep.ignored],
-    encodings: prep.encodings,
+    ...selectionCommon(prep, meta, o, method, perSeed),
     retrained: { epochs: o.retrainEpochs, hidden: o.hidden[0] },
   });
 }
