@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadNative } from '../bindings/index.js';
@@ -150,5 +150,27 @@ test('training on CUDA: the fused kernel and the tensor-op path agree; the same 
     // the two paths sum in different orders: the losses drift apart slowly, not at once
     assert.ok(Math.abs(la[0] - lr[0]) <= 1e-4 * Math.abs(lr[0]), `first epoch: fused ${la[0]} vs tensor ops ${lr[0]}`);
     assert.ok(Number.isFinite(lc[0]) && Number.isFinite(la[la.length - 1]));
+  }
+});
+
+test('scripts/gpu-check.sh parses, and its target arithmetic reads the benchmark lines', () => {
+  const root = path.resolve('.');
+  const syntax = spawnSync('bash', ['-n', path.join(root, 'scripts', 'gpu-check.sh')], { encoding: 'utf8' });
+  assert.equal(syntax.status, 0, syntax.stderr);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-gpucheck-'));
+  try {
+    const bench = path.join(dir, 'bench.log'),
+      loop = path.join(dir, 'loop.log');
+    writeFileSync(bench, 'mnist-shape  cuda  R=1  threads=16  0.020 s/epoch  (selection fused-cuda; median of 5)\nmnist-shape  cuda  R=10  threads=16  0.045 s/epoch  (selection fused-cuda; median of 5)\n');
+    writeFileSync(loop, 'pytorch-loop  mnist-shape  cuda  R=1  0.900 s/epoch  (2.70 s total)\n');
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'gpu-check.mjs'), 'targets', '--bench', bench, '--loop', loop], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ten seeds x 200 epochs \(R=10, cuda\): 9\.0 s \(target <= 10 s on an H100\/H200: met\)/);
+    assert.match(r.stdout, /1800 s for ten seeds x 200 epochs; ipcae 200x faster \(target >= 100x: met\)/);
+    const bad = spawnSync(process.execPath, [path.join(root, 'scripts', 'gpu-check.mjs'), 'kernel'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /expected 'kernels', 'determinism' or 'targets' but received 'kernel'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
