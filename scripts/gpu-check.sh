@@ -129,19 +129,25 @@ grep -E "^# (pass|fail|skipped)" "$OUT/cuda-tests.log" | tr '\n' ' ' | sed 's/^/
 phase kernel-check 120 node scripts/gpu-check.mjs kernels --device "$DEVICE" --out "$OUT/kernel-check.md"
 phase determinism 150 node scripts/gpu-check.mjs determinism --device "$DEVICE" --out "$OUT/determinism.md"
 
-# --- speed: MNIST-shaped IP-CAE, R = 1 and 10; peak GPU memory sampled by nvidia-smi
-SAMPLER=
-if [ $GPU -eq 1 ] && command -v nvidia-smi >/dev/null; then
-  nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 100 > "$OUT/gpu-memory.csv" 2>/dev/null &
-  SAMPLER=$!
-fi
-phase bench 150 node --expose-gc dist/bench/run.js --device "$DEVICE" --cases mnist-shape --replicas 1,10 --mnist-epochs 5
-[ $GPU -eq 1 ] && phase bench-tensor-ops 90 node --expose-gc dist/bench/run.js --device "$DEVICE" --cases mnist-shape --replicas 10 --mnist-epochs 3 --selection tensor
-if [ -n "$SAMPLER" ]; then
-  kill "$SAMPLER" 2>/dev/null
-  note "    peak GPU memory.used during the benchmarks (CUDA context included): $(awk -F', ' 'max<$2{max=$2} END{print max+0}' "$OUT/gpu-memory.csv") MiB"
-fi
-grep -E "^mnist-shape" "$OUT"/bench*.log | sed 's/^.*log:/    /' >> "$SUMMARY"
+# --- speed: MNIST-shaped IP-CAE, R = 1 and 10 (and R = 10 on the tensor-op path); the peak GPU
+# memory of each, sampled by nvidia-smi every 100 ms (memory.used: the CUDA context included)
+bench_case() { # NAME LIMIT ARGS...
+  local name=$1 limit=$2 sampler=
+  shift 2
+  if [ $GPU -eq 1 ] && command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 > "$OUT/$name-memory.csv" 2>/dev/null &
+    sampler=$!
+  fi
+  phase "$name" "$limit" node --expose-gc dist/bench/run.js --device "$DEVICE" --cases mnist-shape "$@"
+  if [ -n "$sampler" ]; then
+    kill "$sampler" 2>/dev/null
+    note "    $name: peak GPU memory.used $(awk 'max<$1{max=$1} END{print max+0}' "$OUT/$name-memory.csv") MiB"
+  fi
+  grep -E "^mnist-shape" "$OUT/$name.log" | sed 's/^/    /' >> "$SUMMARY"
+}
+bench_case bench-r1 90 --replicas 1 --mnist-epochs 5
+bench_case bench 120 --replicas 10 --mnist-epochs 5
+[ $GPU -eq 1 ] && bench_case bench-tensor-ops 90 --replicas 10 --mnist-epochs 3 --selection tensor
 
 # --- the yardstick: a plain PyTorch eager loop on the same device, one seed
 phase pytorch-loop 120 python3 bench/pytorch_loop.py --case mnist-shape --device "$DEVICE" --epochs 3 --seeds 11
