@@ -30,6 +30,12 @@ if [ "${1:-}" = "--prepare" ]; then
     --exclude='node_modules/@esbuild' --exclude='node_modules/@types' --exclude='node_modules/.cache' \
     -cf - node_modules | xz -T2 -6 > .carry/node_modules.tar.xz
   du -ch .carry/* dist | tail -n 5
+  # The device tool carries the working tree and the named ignored paths, 64 MiB in all.
+  tree=$(git ls-files -z -co --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -n 1 | cut -f1)
+  carried=$(du -cb .carry dist | tail -n 1 | cut -f1)
+  total=$((tree + carried))
+  echo "to carry: $((total / 1048576)) MiB of 64 MiB (tree + .carry + dist)"
+  [ "$total" -lt $((64 * 1048576)) ] || { echo "gpu-check --prepare: more than 64 MiB to carry; trim .carry/node_modules.tar.xz" >&2; exit 1; }
   echo "carry: .carry dist   run: bash scripts/gpu-check.sh   (limit 600 s)"
   exit 0
 fi
