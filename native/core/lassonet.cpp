@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "archive.h"
 #include "errors.h"
 #include "hier_prox.h"
 #include "noise.h"
@@ -229,17 +230,7 @@ std::string LassoNet::saveState() const {
 void LassoNet::loadState(const std::string& bytes) {
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;
-  try {
-    std::istringstream in(bytes);
-    a.load_from(in);
-  } catch (const std::exception& e) {
-    throw Error("ERR_INVALID_ARGUMENT", std::string("Not a LassoNet state: ") + e.what());
-  }
-  c10::IValue fp;
-  a.read("fingerprint", fp);
-  require(fp.isString() && fp.toStringRef() == fingerprint(),
-          "This LassoNet state belongs to another configuration (" + (fp.isString() ? fp.toStringRef() : std::string("?")) +
-              "; this one is " + fingerprint() + ")");
+  open_checked_archive(a, bytes, "LassoNet state", fingerprint());
   std::vector<torch::Tensor*> params = {&p_.W1, &p_.b1, &p_.W2, &p_.b2, &theta_};
   auto get = [&](const std::string& key) {
     torch::Tensor t;

@@ -2,6 +2,8 @@
 // best-validation parameters of each replica, and flat access to the parameters.
 #include "trainer.h"
 
+#include "archive.h"
+
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
@@ -67,18 +69,7 @@ void Trainer::loadState(const std::string& bytes) {
   enterThread();
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;
-  try {
-    std::istringstream in(bytes);
-    a.load_from(in);
-  } catch (const c10::Error& e) {
-    throw Error("ERR_INVALID_ARGUMENT", std::string("Expected a saved ipcae trainer state but the bytes could not be read: ") +
-                                            e.what_without_backtrace());
-  }
-  c10::IValue fp;
-  a.read("fingerprint", fp);
-  require(fp.isString() && fp.toStringRef() == fingerprint(),
-          "Expected a state saved by the same configuration (" + fingerprint() + ") but received one from (" +
-              (fp.isString() ? fp.toStringRef() : std::string("unknown")) + ")");
+  open_checked_archive(a, bytes, "trainer state", fingerprint());
   torch::Tensor params, best, m, v, ep, st, bvl, be;
   a.read("params", params);
   a.read("best", best);
