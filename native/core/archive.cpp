@@ -19,7 +19,7 @@ void open_checked_archive(torch::serialize::InputArchive& archive, const std::st
   c10::IValue fp;
   archive.read("fingerprint", fp);
   require(fp.isString() && fp.toStringRef() == fingerprint,
-          "Expected a " + what + " saved by the same configuration (" + fingerprint +
+          "Expected an " + what + " saved by the same configuration (" + fingerprint +
               ") but received one from another configuration (" + (fp.isString() ? fp.toStringRef() : std::string("unknown")) + ")");
 }
 

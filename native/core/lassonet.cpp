@@ -230,7 +230,7 @@ std::string LassoNet::saveState() const {
 void LassoNet::loadState(const std::string& bytes) {
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;
-  open_checked_archive(a, bytes, "LassoNet state", fingerprint());
+  open_checked_archive(a, bytes, "ipcae LassoNet state", fingerprint());
   std::vector<torch::Tensor*> params = {&p_.W1, &p_.b1, &p_.W2, &p_.b2, &theta_};
   auto get = [&](const std::string& key) {
     torch::Tensor t;

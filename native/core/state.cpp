@@ -69,7 +69,7 @@ void Trainer::loadState(const std::string& bytes) {
   enterThread();
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;
-  open_checked_archive(a, bytes, "trainer state", fingerprint());
+  open_checked_archive(a, bytes, "ipcae trainer state", fingerprint());
   torch::Tensor params, best, m, v, ep, st, bvl, be;
   a.read("params", params);
   a.read("best", best);
