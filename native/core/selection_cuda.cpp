@@ -18,14 +18,17 @@ bool cuda_selection_built() { return IPCAE_CUDA_KERNELS != 0; }
 #if IPCAE_CUDA_KERNELS
 namespace {
 
+// The keys through pinned memory and an asynchronous copy: a copy from pageable memory would make
+// the host wait for the GPU twice per training step (LibTorch's host allocator keeps the pinned
+// block alive until the copy has run).
 torch::Tensor device_keys(const std::vector<NoiseKey>& keys, const torch::Device& device) {
-  auto k = torch::empty({static_cast<int64_t>(keys.size()), 2}, torch::kInt);
+  auto k = torch::empty({static_cast<int64_t>(keys.size()), 2}, torch::TensorOptions().dtype(torch::kInt).pinned_memory(true));
   auto* p = k.data_ptr<int32_t>();
   for (size_t r = 0; r < keys.size(); ++r) {
     p[2 * r] = static_cast<int32_t>(keys[r].k0);
     p[2 * r + 1] = static_cast<int32_t>(keys[r].k1);
   }
-  return k.to(device);
+  return k.to(device, /*non_blocking=*/true);
 }
 
 const uint32_t* key_ptr(const torch::Tensor& k) { return reinterpret_cast<const uint32_t*>(k.data_ptr<int32_t>()); }
