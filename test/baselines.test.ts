@@ -2,7 +2,7 @@
 // the λ search, planted features, runs (resume, retrain option).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -281,8 +281,19 @@ test('runs: --method stg resumes its λ search after a cancel, and ends where an
   const ac = new AbortController();
   await assert.rejects(runExperiment(cfg, data as never, dir, { signal: ac.signal, onStage: () => ac.abort() }), (e: IpcaeError) => e.code === 'ERR_CANCELLED');
   assert.ok(!existsSync(path.join(dir, 'summary.json')));
+  // the search records the time spent so far; the resumed run adds it (here inflated to 1000 s, so
+  // that the sum cannot be mistaken for the last sitting's own seconds)
+  const searchFile = path.join(dir, 'search.json');
+  const search = JSON.parse(readFileSync(searchFile, 'utf8'));
+  assert.equal(search.sittings, 1);
+  assert.ok(search.seconds > 0 && search.seconds < 600, String(search.seconds));
+  writeFileSync(searchFile, JSON.stringify({ ...search, seconds: 1000 }));
   const s2 = await runExperiment(cfg, data as never, dir);
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).resumedFromRound, 1);
+  assert.equal(s1.sittings, undefined);
+  assert.deepEqual(s2.sittings, { count: 2, secondsBefore: 1000 });
+  assert.ok(s2.secondsTotal > 1000 && s2.secondsTotal < 1600, String(s2.secondsTotal));
+  assert.match(readFileSync(path.join(dir, 'summary.md'), 'utf8'), /Resumed run \(2 sittings\): 10\d\d\.\d s in all, 1000\.0 s of them before the last sitting/);
   assert.deepEqual(s2.seeds.map((s) => [s.selected, s.testMetric]), s1.seeds.map((s) => [s.selected, s.testMetric]));
   // lassonet through the same entry point
   const ln = await runExperiment(
@@ -335,8 +346,13 @@ test('LassoNet: a cancelled path resumes from its checkpoint to the result of an
   const ac2 = new AbortController();
   await assert.rejects(runExperiment(cfg, data as never, dir, { signal: ac2.signal, onStage: () => ac2.abort() }), (e: IpcaeError) => e.code === 'ERR_CANCELLED');
   assert.ok(existsSync(path.join(dir, 'path.json')) && !existsSync(path.join(dir, 'summary.json')));
+  const pathFile = JSON.parse(readFileSync(path.join(dir, 'path.json'), 'utf8'));
+  assert.equal(pathFile.sittings, 1);
+  assert.ok(pathFile.seconds > 0, String(pathFile.seconds));
   const again = await runExperiment(cfg, data as never, dir);
   assert.ok(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')).resumedFromEpoch > 0);
+  assert.deepEqual(again.sittings, { count: 2, secondsBefore: pathFile.seconds });
+  assert.ok(again.secondsTotal >= pathFile.seconds);
   assert.deepEqual(again.seeds.map((s) => [s.selected, s.testMetric]), full.seeds.map((s) => [s.selected, s.testMetric]));
 });
 

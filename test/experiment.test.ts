@@ -89,6 +89,18 @@ test('CLI usage errors exit 2 with a message naming the flag', () => {
   r = runCli(['--help']);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /Examples:/);
+  // the reproduction script (npm run reproduce) too: a usage message, not a stack trace
+  const reproduce = (args: string[]) => spawnSync(process.execPath, [path.resolve('scripts/reproduce.mjs'), ...args], { encoding: 'utf8' });
+  r = reproduce(['--task', 'reconstruction']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Unknown option '--task'[\s\S]*--tasks <list>/);
+  assert.doesNotMatch(r.stderr, /at .*parse_args/);
+  r = reproduce(['--tasks', 'clasification']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--tasks: expected classification and\/or reconstruction but received 'clasification'/);
+  r = reproduce(['--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /--methods <list>/);
 });
 
 test('a short CLI run writes every file of the run directory with the right shapes', (t) => {
@@ -156,10 +168,18 @@ test('SIGTERM mid-run saves a state; the resumed run ends identical to an uninte
   assert.equal(code, 143);
   assert.ok(existsSync(path.join(resumed, 'state.bin')));
   assert.ok(!existsSync(path.join(resumed, 'summary.json')));
+  // the checkpoint's header records the seconds spent up to it; the resumed run adds them
+  const saved = readFileSync(path.join(resumed, 'state.bin'));
+  const header = JSON.parse(saved.subarray(saved.indexOf(0x0a) + 1, saved.indexOf(0x0a, saved.indexOf(0x0a) + 1)).toString());
+  assert.equal(header.sittings, 1);
+  assert.ok(header.seconds > 0, JSON.stringify(header));
   assert.equal(runCli([...args(resumed), '--quiet']).status, 0);
   const a = JSON.parse(readFileSync(path.join(straight, 'summary.json'), 'utf8'));
   const b = JSON.parse(readFileSync(path.join(resumed, 'summary.json'), 'utf8'));
   assert.deepEqual(b.seeds, a.seeds);
+  assert.equal(a.sittings, undefined);
+  assert.deepEqual(b.sittings, { count: 2, secondsBefore: header.seconds });
+  assert.ok(b.secondsTotal >= header.seconds);
   const ma = tableFromIPC(readFileSync(path.join(straight, 'metrics.arrow'))),
     mb = tableFromIPC(readFileSync(path.join(resumed, 'metrics.arrow')));
   assert.equal(mb.numRows, ma.numRows);

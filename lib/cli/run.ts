@@ -242,7 +242,7 @@ export async function main(argv = process.argv): Promise<number> {
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else
         console.log(
-          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${METRIC_WORDS[cfg.task].test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s; results in ${out}`,
+          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${METRIC_WORDS[cfg.task].test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s${summary.sittings ? ` over ${summary.sittings.count} sittings` : ''}; results in ${out}`,
         );
     }
     if (summaries.length > 1 && !o.json) {

@@ -17,6 +17,7 @@ import { lassonetPath, type LassoNetCheckpoint, type LassoNetSeedResult } from '
 import { populationVariance } from '../stats/stats.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { openRunDirectory, type RunHooks } from './run-directory.js';
+import { RunClock, type SittingsRecord } from './sittings.js';
 import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 export const DEFAULT_RETRAIN_EPOCHS = 100;
@@ -57,7 +58,8 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     writeJsonAtomic(opened.configFile, resolved);
     const c = capabilities();
     const searchFile = path.join(outDir, 'search.json');
-    const saved = existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as { state: StgSearchState }) : undefined;
+    const saved = method === 'stg' && existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as { state: StgSearchState } & SittingsRecord) : undefined;
+    const resume = method === 'lassonet' ? readPathCheckpoint(outDir) : undefined;
     const manifest: Record<string, unknown> = {
       ipcae: '0.1.0',
       torch: c.torchVersion,
@@ -71,7 +73,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
       data: { name: data.name, train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length, sources: data.sources },
     };
     writeJsonAtomic(opened.manifestFile, manifest);
-    const t0 = Date.now();
+    const clock = new RunClock(saved ?? resume);
     let lastStage = 0; // the first progress line comes at once
     let chosen: { seed: number; selected: number[]; detail: Record<string, unknown> }[];
     if (method === 'stg') {
@@ -85,7 +87,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
           state: saved?.state,
           signal: hooks.signal,
           onRound: (state, info) => {
-            writeJsonAtomic(searchFile, { state });
+            writeJsonAtomic(searchFile, { state, ...clock.record() });
             const atK = cfg.seeds.filter((seed) => state.tries[String(seed)].some((t) => t.open === cfg.k)).length;
             hooks.onStage?.(
               `STG λ search round ${info.round} (${info.seconds.toFixed(1)} s): open gates ${info.trained.map((t) => `${t.seed}:${t.open}`).join(' ')} (seed:count; K = ${cfg.k}; ${atK} of ${cfg.seeds.length} seeds at K)`,
@@ -108,7 +110,6 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
       }));
     } else {
       const { fullPath, lambdaStart, ...settings } = lassonet;
-      const resume = readPathCheckpoint(outDir);
       manifest.resumedFromEpoch = resume?.epochs ?? 0;
       writeJsonAtomic(opened.manifestFile, manifest);
       const results: LassoNetSeedResult[] = await lassonetPath(
@@ -119,7 +120,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
           fullPath,
           signal: hooks.signal,
           resume,
-          onCheckpoint: (c) => writePathCheckpoint(outDir, c),
+          onCheckpoint: (c) => writePathCheckpoint(outDir, c, clock.record()),
           onProgress: ({ epochs, counts }) => {
             if (Date.now() - lastStage < 10_000) return;
             lastStage = Date.now();
@@ -152,7 +153,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     for (const c of chosen)
       writeJsonAtomic(path.join(outDir, `selection-${c.seed}.json`), { seed: c.seed, method, indices: c.selected, names: names(c.selected), ...c.detail });
     writeFeatureMeans(outDir, data);
-    const summary = summarize({ ...cfg, secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    const summary = summarize({ ...cfg, ...clock.summary() }, seeds, data.featureNames);
     summary.evaluation = { retrained: true, epochs: retrainEpochs, hidden: base.hidden };
     summary.baselineSettings = {
       K: cfg.k,
@@ -175,24 +176,24 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
 // previous generation readable. Older generations are removed after.
 const PATH_FILE = 'path.json';
 
-function writePathCheckpoint(outDir: string, c: LassoNetCheckpoint): void {
+function writePathCheckpoint(outDir: string, c: LassoNetCheckpoint, time: SittingsRecord): void {
   const prev = existsSync(path.join(outDir, PATH_FILE)) ? (JSON.parse(readFileSync(path.join(outDir, PATH_FILE), 'utf8')) as { generation: number }).generation : 0;
   const generation = prev + 1;
   const files = c.states.map((_, i) => `lassonet-state-${generation}-${i}.bin`);
   c.states.forEach((b, i) => writeAtomic(path.join(outDir, files[i]), b));
-  writeJsonAtomic(path.join(outDir, PATH_FILE), { generation, epochs: c.epochs, parts: c.parts, files, tracks: c.tracks });
+  writeJsonAtomic(path.join(outDir, PATH_FILE), { generation, epochs: c.epochs, parts: c.parts, files, tracks: c.tracks, ...time });
   for (const f of readdirSync(outDir)) {
     const m = /^lassonet-state-(\d+)-\d+\.bin$/.exec(f);
     if (m && Number(m[1]) !== generation) rmSync(path.join(outDir, f), { force: true });
   }
 }
 
-function readPathCheckpoint(outDir: string): LassoNetCheckpoint | undefined {
+function readPathCheckpoint(outDir: string): (LassoNetCheckpoint & SittingsRecord) | undefined {
   const file = path.join(outDir, PATH_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { epochs: number; parts: number[][]; files: string[]; tracks: LassoNetCheckpoint['tracks'] };
-    return { epochs: j.epochs, parts: j.parts, tracks: j.tracks, states: j.files.map((f) => readFileSync(path.join(outDir, f))) };
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { epochs: number; parts: number[][]; files: string[]; tracks: LassoNetCheckpoint['tracks'] } & SittingsRecord;
+    return { epochs: j.epochs, parts: j.parts, tracks: j.tracks, states: j.files.map((f) => readFileSync(path.join(outDir, f))), seconds: j.seconds, sittings: j.sittings };
   } catch (e) {
     throw new IpcaeError('ERR_DATA', `${file} or a state file it names is not readable (${(e as Error).message}); --restart to walk the path again`);
   }

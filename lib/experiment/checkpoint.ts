@@ -3,7 +3,8 @@
 // knows that it cannot. The previous checkpoint is kept (state.prev.bin) and used, saying so, when
 // the newest is missing or damaged.
 //
-// Format: 'IPCAE-CHECKPOINT-1\n', a JSON line {epoch, stateBytes, metricsBytes}, the trainer state,
+// Format: 'IPCAE-CHECKPOINT-1\n', a JSON line {epoch, stateBytes, metricsBytes, seconds?, sittings?}
+// (the last two: the run's time up to it, sittings.ts; absent in older files), the trainer state,
 // the metrics (Arrow IPC), then 'sha256:<hex of everything before>\n'.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,12 +13,13 @@ import { IpcaeError } from '../errors.js';
 import { moveDurable, writeAtomic } from '../files/atomic.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { metricsToIPC, readMetrics } from './metrics-file.js';
+import type { SittingsRecord } from './sittings.js';
 
 const MAGIC = 'IPCAE-CHECKPOINT-1\n';
 export const CHECKPOINT = 'state.bin';
 export const PREVIOUS_CHECKPOINT = 'state.prev.bin';
 
-export interface Checkpoint {
+export interface Checkpoint extends SittingsRecord {
   epoch: number;
   state: Buffer;
   history: EpochMetrics[];
@@ -25,7 +27,7 @@ export interface Checkpoint {
 
 /** metrics: c.history as Arrow IPC, when the caller has it already. */
 export function encodeCheckpoint(c: Checkpoint, metrics: Uint8Array = metricsToIPC(c.history)): Buffer {
-  const head = Buffer.from(MAGIC + JSON.stringify({ epoch: c.epoch, stateBytes: c.state.length, metricsBytes: metrics.length }) + '\n');
+  const head = Buffer.from(MAGIC + JSON.stringify({ epoch: c.epoch, stateBytes: c.state.length, metricsBytes: metrics.length, ...(c.seconds !== undefined ? { seconds: c.seconds } : {}), ...(c.sittings !== undefined ? { sittings: c.sittings } : {}) }) + '\n');
   const body = Buffer.concat([head, c.state, metrics]);
   const sum = createHash('sha256').update(body).digest('hex');
   return Buffer.concat([body, Buffer.from(`sha256:${sum}\n`)]);
@@ -43,7 +45,7 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint | string {
   if (!m) return 'the checksum is missing or damaged (truncated file?)';
   if (createHash('sha256').update(body).digest('hex') !== m[1]) return 'the checksum does not match: the file is damaged';
   const nl = body.indexOf(0x0a, MAGIC.length);
-  let head: { epoch: number; stateBytes: number; metricsBytes: number };
+  let head: { epoch: number; stateBytes: number; metricsBytes: number } & SittingsRecord;
   try {
     head = JSON.parse(body.subarray(MAGIC.length, nl).toString('utf8'));
   } catch {
@@ -54,7 +56,7 @@ export function decodeCheckpoint(bytes: Buffer): Checkpoint | string {
   const state = Buffer.from(body.subarray(start, start + head.stateBytes));
   const history = readMetrics(body.subarray(start + head.stateBytes));
   if (history.length !== head.epoch) return `the metrics hold ${history.length} epochs where the header says ${head.epoch}`;
-  return { epoch: head.epoch, state, history };
+  return { epoch: head.epoch, state, history, ...(head.seconds !== undefined ? { seconds: head.seconds } : {}), ...(head.sittings !== undefined ? { sittings: head.sittings } : {}) };
 }
 
 /** Saves a checkpoint; the one it replaces becomes state.prev.bin. */

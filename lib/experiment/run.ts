@@ -24,6 +24,7 @@ import { populationVariance } from '../stats/stats.js';
 import { metricsToIPC } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { RunClock } from './sittings.js';
 import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 
@@ -92,12 +93,12 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     };
     writeJsonAtomic(manifestFile, manifest);
     hooks.onStart?.({ resumedFromEpoch: manifest.resumedFromEpoch, epochs: cfg.epochs, device: manifest.device });
-    const t0 = Date.now();
+    const clock = new RunClock(checkpoint);
     // The checkpoint holds the state and every epoch's metrics; metrics.arrow is a copy for readers.
     let metricsWritten = -1; // epochs in metrics.arrow as this process last wrote it
     const save = async () => {
       const metrics = metricsToIPC(history);
-      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history }, metrics);
+      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history, ...clock.record() }, metrics);
       writeAtomic(metricsFile, metrics);
       metricsWritten = history.length;
     };
@@ -193,7 +194,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       const scale = cfg.task === 'classification' ? 100 : 1;
       retrained = { ...meanStd(re.testMetric.map((v) => v * scale)), epochs };
     }
-    const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: (Date.now() - t0) / 1000 }, seeds, data.featureNames);
+    const summary = summarize({ ...cfg, settings: runSettings(cfg), ...clock.summary() }, seeds, data.featureNames);
     if (retrained) summary.retrained = retrained;
     if (diverged.length) summary.diverged = diverged;
     writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));

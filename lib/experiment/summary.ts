@@ -3,6 +3,7 @@
 import { meanStd, stability, type Stability } from '../stats/stats.js';
 import { featureScores, type FeatureScore } from '../stats/scores.js';
 import { IpcaeError } from '../errors.js';
+import { sittingsLine, type SittingsSummary } from './sittings.js';
 
 export interface SeedSummary {
   seed: number;
@@ -85,7 +86,10 @@ export interface Summary {
   mean: number;
   std: number;
   meanUniquePct: number;
+  /** Seconds of the run over all its sittings (a resumed run adds those before its last sitting). */
   secondsTotal: number;
+  /** A resumed run: how many sittings, and the seconds before the last one. */
+  sittings?: SittingsSummary;
   stability: Stability;
   /** Regression: R² over the seeds. */
   r2?: { mean: number; std: number };
@@ -115,7 +119,7 @@ export function divergedError(s: Summary, where: string): IpcaeError | undefined
 
 /** Mean ± std over the seeds (accuracy in %), mean unique percentage and selection stability. */
 export function summarize(
-  run: { dataset: string; task: string; method: string; k: number; secondsTotal: number; settings?: RunSettings },
+  run: { dataset: string; task: string; method: string; k: number; secondsTotal: number; sittings?: SittingsSummary; settings?: RunSettings },
   seeds: SeedSummary[],
   featureNames: string[],
 ): Summary {
@@ -133,6 +137,7 @@ export function summarize(
     std: ms.std,
     meanUniquePct: meanStd(seeds.map((s) => s.uniquePct)).mean,
     secondsTotal: run.secondsTotal,
+    ...(run.sittings ? { sittings: run.sittings } : {}),
     stability: stability(seeds.map((s) => s.selected), featureNames, run.k),
     ...(seeds.length && seeds.every((s) => s.r2 !== undefined) ? { r2: meanStd(seeds.map((s) => s.r2!)) } : {}),
     ...(seeds.some((s) => s.distinct)
@@ -204,6 +209,7 @@ export function summaryMarkdown(s: Summary): string {
           '',
         ]
       : []),
+    ...(s.sittings ? [sittingsLine(s.secondsTotal, s.sittings), ''] : []),
     ...(s.diverged?.length
       ? [`**Diverged** (non-finite loss; no result): ${s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ')}`, '']
       : []),
