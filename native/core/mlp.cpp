@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "errors.h"
+#include "isa.h"
 #include "loss.h"
 
 namespace ipcae {
@@ -111,6 +112,37 @@ void AdamState::reset(const std::vector<torch::Tensor*>& params) {
   }
 }
 
+namespace {
+// One replica's span of one parameter. Compiled per instruction set (isa.h) without FMA
+// contraction (CMakeLists.txt: -ffp-contract=off for this file): every variant does the same
+// IEEE operations in the same order (sqrt and division are correctly rounded at any vector
+// width), so the wider variants give the baseline's bits, only faster.
+template <typename T>
+struct AdamArgs {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T b1, b2, wd, stepSize, bc2Sqrt, eps;
+};
+
+template <typename T>
+IPCAE_INLINE void adam_span(const AdamArgs<T>& a, int64_t begin, int64_t end) {
+  T* __restrict p = a.p;
+  const T* __restrict g = a.g;
+  T* __restrict m = a.m;
+  T* __restrict v = a.v;
+  const T b1 = a.b1, b2 = a.b2, wd = a.wd, ss = a.stepSize, bs = a.bc2Sqrt, eps = a.eps;
+  for (int64_t j = begin; j < end; ++j) {
+    const T gj = g[j] + wd * p[j];
+    m[j] = b1 * m[j] + (1 - b1) * gj;
+    v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+    p[j] -= ss * m[j] / (std::sqrt(v[j]) / bs + eps);
+  }
+}
+IPCAE_ISA_VARIANTS(adam_span, AdamArgs)
+}  // namespace
+
 void adam_update(const std::vector<torch::Tensor*>& params, const std::vector<torch::Tensor*>& grads, AdamState& s,
                  int64_t t, double lr, double weightDecay, const torch::Tensor& active) {
   const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
@@ -122,20 +154,13 @@ void adam_update(const std::vector<torch::Tensor*>& params, const std::vector<to
     auto g = grads[i]->contiguous();
     const int64_t R = p.size(0), n = p.numel() / R;
     AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "adam_update", [&] {
-      auto* pp = p.data_ptr<scalar_t>();
-      const auto* gp = g.data_ptr<scalar_t>();
-      auto* mp = s.m[i].data_ptr<scalar_t>();
-      auto* vp = s.v[i].data_ptr<scalar_t>();
-      const scalar_t sb1 = b1, sb2 = b2, wd = weightDecay, ss = stepSize, bs = bc2Sqrt, se = eps;
-      for (int64_t r = 0; r < R; ++r) {
-        if (!flags[r]) continue;
-        for (int64_t j = r * n; j < (r + 1) * n; ++j) {
-          const scalar_t gj = gp[j] + wd * pp[j];
-          mp[j] = sb1 * mp[j] + (1 - sb1) * gj;
-          vp[j] = sb2 * vp[j] + (1 - sb2) * gj * gj;
-          pp[j] -= ss * mp[j] / (std::sqrt(vp[j]) / bs + se);
-        }
-      }
+      const AdamArgs<scalar_t> a{p.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), s.m[i].data_ptr<scalar_t>(),
+                                 s.v[i].data_ptr<scalar_t>(), static_cast<scalar_t>(b1), static_cast<scalar_t>(b2),
+                                 static_cast<scalar_t>(weightDecay), static_cast<scalar_t>(stepSize),
+                                 static_cast<scalar_t>(bc2Sqrt), static_cast<scalar_t>(eps)};
+      const auto span = adam_span_for_isa<scalar_t>();
+      for (int64_t r = 0; r < R; ++r)
+        if (flags[r]) span(a, r * n, (r + 1) * n);
     });
   }
 }
