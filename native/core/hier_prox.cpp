@@ -1,31 +1,108 @@
 #include "hier_prox.h"
 
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "errors.h"
+
 namespace ipcae {
 
-void hier_prox(torch::Tensor& theta, torch::Tensor& W, const torch::Tensor& lambda, double M) {
+namespace {
+// The feature's w*: the first m (0..H) with |u|_(m+1) <= w_m, where
+//   w_m = (max(||v|| + M * sum_{i<m} |u|_(i) - lambda, 0) * M) / (m * M * M + 1),
+// evaluated exactly as the tensor formula did (same operations, same order, float64; the sum
+// taken in decreasing order from 0), so the parameters keep their bits. The 8 largest |u| are
+// selected first (enough when W_j is not yet capped); the rest is sorted only when m gets there.
+double hier_prox_wstar(std::vector<double>& u, double vnorm, double lambda, double M, bool isSorted) {
+  const int64_t H = static_cast<int64_t>(u.size());
+  auto wOf = [&](double cum, int64_t m) {
+    double x = (vnorm + cum * M) - lambda;
+    x = x < 0 ? 0.0 : x;  // clamp_min(0): -0.0 and NaN pass through unchanged
+    return x * M / (static_cast<double>(m) * M * M + 1);
+  };
+  const double w0 = wOf(0.0, 0);
+  double cum = 0;
+  int64_t sorted = isSorted ? H : 0;
+  for (int64_t m = 0; m <= H; ++m) {
+    if (m < H && m >= sorted) {
+      // the first 8, then (after a capped W_j, whose many equal entries push m far) the rest at once
+      if (sorted == 0 && H > 16) {
+        std::partial_sort(u.begin(), u.begin() + 8, u.end(), std::greater<double>());
+        sorted = 8;
+      } else {
+        std::sort(u.begin() + sorted, u.end(), std::greater<double>());
+        sorted = H;
+      }
+    }
+    const double w = m == 0 ? w0 : wOf(cum, m);
+    const double following = m < H ? u[m] : 0.0;
+    if (following <= w) return w;
+    if (m < H) cum += u[m];
+  }
+  return w0;  // no m qualified (NaN weights): the tensor version's argmax fell back to m = 0
+}
+}  // namespace
+
+void hier_prox(torch::Tensor& theta, torch::Tensor& W, const torch::Tensor& lambda, double M,
+               const std::vector<uint8_t>* active, std::vector<int32_t>* order) {
   torch::NoGradGuard noGrad;
-  const int64_t R = W.size(0), D = W.size(1), H = W.size(2);
-  // Computed in float64: the thresholds compare sums of many weights.
-  auto v = theta.to(torch::kDouble);                       // [R,O,D]
-  auto u = W.to(torch::kDouble);                           // [R,D,H]
-  auto vnorm = v.pow(2).sum(1).sqrt();                     // [R,D]
-  auto usorted = std::get<0>(u.abs().sort(-1, true));      // [R,D,H], decreasing
-  auto cum = torch::cat({torch::zeros({R, D, 1}, usorted.options()), usorted.cumsum(-1)}, -1);  // [R,D,H+1]
-  auto m = torch::arange(H + 1, usorted.options()).view({1, 1, H + 1});
-  auto lam = lambda.to(torch::kDouble).view({R, 1, 1});
-  auto w = (vnorm.unsqueeze(-1) + cum * M - lam).clamp_min(0) * M / (1 + m * M * M);  // [R,D,H+1]
-  // |u|_(m+1) for m = 0..H (0 past the last)
-  auto next = torch::cat({usorted, torch::zeros({R, D, 1}, usorted.options())}, -1);
-  // The first m where the next-largest |u| falls to w_m or below; always exists at m = H.
-  auto ok = next.le(w);
-  auto first = ok.to(torch::kLong).argmax(-1, true);     // first true (argmax of a 0/1 tensor returns the first max)
-  // A feature whose skip column is exactly zero stays dropped (b has no direction to grow in).
-  auto wstar = w.gather(-1, first).squeeze(-1).mul(vnorm.gt(0));  // [R,D]
-  auto scale = torch::where(vnorm.gt(0), wstar / (vnorm * M), torch::zeros_like(wstar));  // [R,D]
-  auto newTheta = v * scale.unsqueeze(1);
-  auto newW = u.sign() * torch::minimum(u.abs(), wstar.unsqueeze(-1));
-  theta.copy_(newTheta);
-  W.copy_(newW);
+  const int64_t R = W.size(0), D = W.size(1), H = W.size(2), O = theta.size(1);
+  require(theta.is_contiguous() && W.is_contiguous() && theta.scalar_type() == W.scalar_type(),
+          "Expected contiguous skip and first-layer weights of one dtype");
+  require(!active || static_cast<int64_t>(active->size()) == R, "Expected one active flag per replica");
+  if (order && static_cast<int64_t>(order->size()) != R * D * H) {
+    order->resize(static_cast<size_t>(R * D * H));
+    for (int64_t i = 0; i < R * D * H; ++i) (*order)[i] = static_cast<int32_t>(i % H);
+  }
+  // ||theta_j|| as before (a tensor reduction: its summation order is LibTorch's).
+  const auto vnorm = theta.to(torch::kDouble).pow(2).sum(1).sqrt().contiguous();  // [R,D]
+  const auto lam = lambda.to(torch::kDouble).contiguous();
+  const double* vn = vnorm.data_ptr<double>();
+  const double* lp = lam.data_ptr<double>();
+  std::vector<double> u(static_cast<size_t>(H)), scale(static_cast<size_t>(D));
+  AT_DISPATCH_FLOATING_TYPES(theta.scalar_type(), "hier_prox", [&] {
+    scalar_t* th = theta.data_ptr<scalar_t>();
+    scalar_t* w = W.data_ptr<scalar_t>();
+    for (int64_t r = 0; r < R; ++r) {
+      if (active && !(*active)[r]) continue;
+      for (int64_t j = 0; j < D; ++j) {
+        scalar_t* row = w + (r * D + j) * H;
+        if (order) {
+          // |W_j| in last step's decreasing order, re-sorted by insertion: a step moves few entries
+          // past each other, so this costs about H instead of H log H (same sorted values)
+          int32_t* ord = order->data() + (r * D + j) * H;
+          for (int64_t h = 0; h < H; ++h) u[h] = std::abs(static_cast<double>(row[ord[h]]));
+          for (int64_t i = 1; i < H; ++i) {
+            const double key = u[i];
+            const int32_t k = ord[i];
+            int64_t p = i - 1;
+            for (; p >= 0 && u[p] < key; --p) {
+              u[p + 1] = u[p];
+              ord[p + 1] = ord[p];
+            }
+            u[p + 1] = key;
+            ord[p + 1] = k;
+          }
+        } else {
+          for (int64_t h = 0; h < H; ++h) u[h] = std::abs(static_cast<double>(row[h]));
+        }
+        const double norm = vn[r * D + j];
+        // A feature whose skip column is exactly zero stays dropped (b has no direction to grow in).
+        const double wstar = hier_prox_wstar(u, norm, lp[r], M, order != nullptr) * (norm > 0 ? 1.0 : 0.0);
+        scale[j] = norm > 0 ? wstar / (norm * M) : 0.0;
+        for (int64_t h = 0; h < H; ++h) {
+          const double a = static_cast<double>(row[h]);
+          const double sign = static_cast<double>((0 < a) - (a < 0));
+          const double capped = std::abs(a);
+          row[h] = static_cast<scalar_t>(sign * (wstar < capped ? wstar : capped));
+        }
+      }
+      scalar_t* t = th + r * O * D;
+      for (int64_t o = 0; o < O; ++o)
+        for (int64_t j = 0; j < D; ++j) t[o * D + j] = static_cast<scalar_t>(static_cast<double>(t[o * D + j]) * scale[j]);
+    }
+  });
 }
 
 }  // namespace ipcae

@@ -11,11 +11,19 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace ipcae {
 
 // theta [R,O,D] (skip weights, columns per feature), W [R,D,H] (first layer, stored transposed:
-// row j = feature j), lambda [R] (float64: lambda * lr per replica); updated in place.
-void hier_prox(torch::Tensor& theta, torch::Tensor& W, const torch::Tensor& lambda, double M);
+// row j = feature j), lambda [R] (float64: lambda * lr per replica); updated in place, both
+// contiguous and of one dtype. active [R] (optional): replicas flagged 0 are left as they are.
+// order (optional, a cache kept by the caller between calls): each row's decreasing order of |W_j|
+// at the last call, so that sorting is nearly free when W changed little; results do not depend
+// on it (the sorted values are the same), only the time does.
+void hier_prox(torch::Tensor& theta, torch::Tensor& W, const torch::Tensor& lambda, double M,
+               const std::vector<uint8_t>* active = nullptr, std::vector<int32_t>* order = nullptr);
 
 }  // namespace ipcae
 

@@ -123,11 +123,9 @@ std::vector<LassoNetPoint> LassoNet::advance(int64_t epochs) {
         adam_update(ps, gs, adam_, adamStep_, o_.lr, 0.0, denseMask);
       } else {
         sgd_update(ps, gs, sgd_, o_.pathLr, o_.momentum, pathMask);
+        // Hier-Prox with lambda * lr, on the replicas on their path only
         auto lam = torch::tensor(lambda_, torch::kDouble) * o_.pathLr * pathMask.to(torch::kDouble);
-        auto t = theta_.clone(), w = p_.W1.clone();
-        hier_prox(t, w, lam, o_.M);
-        theta_.copy_(torch::where(pathMask.view({R_, 1, 1}), t, theta_));
-        p_.W1.copy_(torch::where(pathMask.view({R_, 1, 1}), w, p_.W1));
+        hier_prox(theta_, p_.W1, lam, o_.M, &path, &proxOrder_);
       }
     }
     ++epochs_;

@@ -61,6 +61,7 @@ class LassoNet {
   std::vector<Phase> phase_;
   std::vector<double> lambda_, bestObj_;
   std::vector<int64_t> stageEpochs_, sinceBest_;
+  std::vector<int32_t> proxOrder_;  // Hier-Prox's sort cache (hier_prox.h); not part of the state
 };
 
 }  // namespace ipcae
