@@ -17,6 +17,7 @@ import {
   stgSearch,
   nextLambda,
   lassonetPath,
+  startTooLarge,
   replicaParts,
   runExperiment,
   resolveExperimentConfig,
@@ -354,6 +355,27 @@ test('LassoNet: a cancelled path resumes from its checkpoint to the result of an
   assert.deepEqual(again.sittings, { count: 2, secondsBefore: pathFile.seconds });
   assert.ok(again.secondsTotal >= pathFile.seconds);
   assert.deepEqual(again.seeds.map((s) => [s.selected, s.testMetric]), full.seeds.map((s) => [s.selected, s.testMetric]));
+});
+
+test("LassoNet: lassonet's own warning that the path's start might be too large (first feature gone before 2 × the start)", async () => {
+  const pt = (lambda: number, selected: number) => ({ lambda, epochs: 10, valLoss: 1, selected });
+  assert.deepEqual(startTooLarge([pt(10, 8), pt(11, 8), pt(19.9, 7)], 8), { start: 10, firstDrop: 19.9 });
+  assert.equal(startTooLarge([pt(10, 8), pt(15, 8), pt(20, 7)], 8), undefined);
+  assert.deepEqual(startTooLarge([pt(10, 5)], 8), { start: 10, firstDrop: 10 }); // gone at the first point
+  assert.equal(startTooLarge([pt(10, 8), pt(12, 8)], 8), undefined); // none gone yet
+  assert.equal(startTooLarge([], 8), undefined);
+  // through a run: a start far too large is said (warning, summary.json, summary.md, selection file)
+  const data = planted({ rows: 200, d: 8, classes: 2, seed: 43, informative: [1, 5] });
+  const cfg = resolveExperimentConfig({ dataset: 'planted', task: 'classification', method: 'lassonet', k: 2, batchSize: 16, epochs: 20, seeds: [3, 4], retrainEpochs: 3, lassonet: { denseEpochs: 20, densePatience: 5, pathEpochs: 5, pathPatience: 2, lambdaStart: 1e4 } });
+  const warnings: string[] = [];
+  const dir = tmp();
+  const s = await runExperiment(cfg, data as never, dir, { onWarning: (w) => warnings.push(w) });
+  assert.equal(s.warnings?.length, 1, JSON.stringify(s.warnings));
+  assert.match(s.warnings![0], /start λ 1\.00e\+4 \(lassonet\.lambdaStart\) might be too large, as lassonet itself warns: the first feature left at λ 1\.\d\de\+4 \(seed 3\), 1\.\d\de\+4 \(seed 4\), less than twice the start, for 2 of 2 seed\(s\)/);
+  assert.deepEqual(warnings, s.warnings);
+  assert.ok(readFileSync(path.join(dir, 'summary.md'), 'utf8').includes(`**Warning**: ${s.warnings![0]}`));
+  const flagged = JSON.parse(readFileSync(path.join(dir, 'selection-3.json'), 'utf8')).startTooLarge;
+  assert.ok(flagged.start === 1e4 && flagged.firstDrop >= 1e4 && flagged.firstDrop < 2e4, JSON.stringify(flagged));
 });
 
 test('selectFeatures with method stg and lassonet: K named columns, the retrained metric, save and load, transform; what does not apply is refused', async () => {

@@ -5,5 +5,5 @@ export { speedUp, selectFeatures, FeatureSelection, IpcaeError } from '../lib/in
 export { StgModel, LassoNetModel, retrainNative, hierProx, hierProxStart, toNativeSplits } from '../lib/baselines/native.js';
 export { nativeBaselineOptions, stgSettingsSchema, replicaParts } from '../lib/baselines/options.js';
 export { stgSearch, nextLambda, stgChoice } from '../lib/baselines/stg.js';
-export { lassonetPath, lassonetChoice } from '../lib/baselines/lassonet.js';
+export { lassonetPath, lassonetChoice, startTooLarge } from '../lib/baselines/lassonet.js';
 export { runExperiment, resolveExperimentConfig } from '../lib/index.js';

@@ -13,7 +13,8 @@ import { slurmUnavailable, startCluster, type Cluster } from './slurm-cluster.js
 import { comparisonTable } from '../lib/report/compare.js';
 import { capabilities } from '../lib/index.js';
 import { readPlan, taskDir, arraySpec, sbatchScript, planTasks } from '../lib/slurm/plan.js';
-import { taskProgress } from '../lib/slurm/collect.js';
+import { taskProgress, mergeSummaries } from '../lib/slurm/collect.js';
+import { summarize } from '../lib/experiment/summary.js';
 import { readAttempts } from '../lib/slurm/task.js';
 import { expandArrayIds } from '../lib/slurm/commands.js';
 import type { Summary } from '../lib/experiment/summary.js';
@@ -101,6 +102,22 @@ test('plan and script: array syntax, exec, USR1 grace, requeue (no cluster neede
   for (const line of ['#SBATCH --array=0-1%1', '#SBATCH --partition=gpu', '#SBATCH --gpus-per-task=1', '#SBATCH --cpus-per-task=4', '#SBATCH --signal=B:USR1@90', '#SBATCH --requeue', '#SBATCH --constraint=a100', 'module load cuda'])
     assert.ok(script.includes(line), `script lacks ${line}`);
   assert.match(script, /^exec '\/usr\/bin\/node' '\/x\/ipcae.js' slurm task '\/scratch\/it'\\''s here' "\$SLURM_ARRAY_TASK_ID"$/m);
+});
+
+test('merging the array parts of a baseline keeps how its metric was obtained and its warnings (no cluster needed)', () => {
+  const seed = (s: number, f: number[]) => ({ seed: s, bestEpoch: 9, testLoss: 0.5, testMetric: 0.8, uniquePct: 100, selected: f, selectedNames: f.map((x) => `f${x}`), duplicates: 0 });
+  const part = (s: number, warnings?: string[]) => ({
+    ...summarize({ dataset: 'mice', task: 'classification', method: 'lassonet', k: 2, secondsTotal: 10 }, [seed(s, [1, 2])], ['f0', 'f1', 'f2']),
+    evaluation: { retrained: true as const, epochs: 100, hidden: 200 },
+    baselineSettings: { K: 2, hidden: 200 },
+    ...(warnings ? { warnings } : {}),
+  });
+  const merged = mergeSummaries([part(11, ['w1']), part(22), part(33, ['w1', 'w2'])], [11, 22, 33], 2);
+  assert.deepEqual(merged.seeds.map((s) => s.seed), [11, 22, 33]);
+  assert.equal(merged.secondsTotal, 30);
+  assert.deepEqual(merged.evaluation, { retrained: true, epochs: 100, hidden: 200 });
+  assert.deepEqual(merged.baselineSettings, { K: 2, hidden: 200 });
+  assert.deepEqual(merged.warnings, ['w1', 'w2']);
 });
 
 test('submit warns when GPUs are asked for but this build has no CUDA, unless told not to (no cluster needed)', () => {

@@ -26,6 +26,20 @@ export interface LassoNetSeedResult {
   denseValLoss: number;
   denseEpochs: number;
   path: LassoNetPointSummary[];
+  /** Set when the first feature left at a λ under twice the path's first λ (see startTooLarge). */
+  startTooLarge?: { start: number; firstDrop: number };
+}
+
+/**
+ * lasso-net/lassonet's own check of its path start: it warns that lambda_start "might be too large"
+ * when the first feature leaves at a λ less than twice the path's first λ (the path then has few
+ * points before features go, and the dense model's fit is lost early). The start and that λ, or
+ * undefined when the start was small enough (or no feature left).
+ */
+export function startTooLarge(path: LassoNetPointSummary[], inputDim: number): { start: number; firstDrop: number } | undefined {
+  const first = path.find((p) => p.selected < inputDim);
+  if (!path.length || !first) return undefined;
+  return first.lambda / path[0].lambda < 2 ? { start: path[0].lambda, firstDrop: first.lambda } : undefined;
 }
 
 /** One seed's path so far, reduced to what its choice of K features needs. */
@@ -61,6 +75,7 @@ export function trackPoint(t: LassoNetTrack, p: LassoNetPathPoint, k: number): v
 /** The K features of a seed from its track. */
 export function trackChoice(seed: number, t: LassoNetTrack, k: number): LassoNetSeedResult {
   const base = t.base ?? { lambda: 0, count: 0, thetaNorm: t.leftAt.map(() => 0) };
+  const tooLarge = startTooLarge(t.path, t.leftAt.length);
   const order = base.thetaNorm
     .map((v, d) => ({ d, v, left: v > 0 ? (t.leftAt[d] ?? Infinity) : -Infinity }))
     .sort((a, b) => b.left - a.left || b.v - a.v || a.d - b.d);
@@ -73,6 +88,7 @@ export function trackChoice(seed: number, t: LassoNetTrack, k: number): LassoNet
     denseValLoss: t.dense?.valLoss ?? NaN,
     denseEpochs: t.dense?.epochs ?? 0,
     path: t.path,
+    ...(tooLarge ? { startTooLarge: tooLarge } : {}),
   };
 }
 

@@ -76,6 +76,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     const clock = new RunClock(saved ?? resume);
     let lastStage = 0; // the first progress line comes at once
     let chosen: { seed: number; selected: number[]; detail: Record<string, unknown> }[];
+    const warnings: string[] = [];
     if (method === 'stg') {
       const results: StgSeedResult[] = await stgSearch(
         {
@@ -132,8 +133,26 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
       chosen = results.map((r) => ({
         seed: r.seed,
         selected: r.selected,
-        detail: { lambda: r.lambda, count: r.count, exact: r.exact, denseValLoss: r.denseValLoss, denseEpochs: r.denseEpochs, pathPoints: r.path.length, path: r.path },
+        detail: {
+          lambda: r.lambda,
+          count: r.count,
+          exact: r.exact,
+          denseValLoss: r.denseValLoss,
+          denseEpochs: r.denseEpochs,
+          pathPoints: r.path.length,
+          ...(r.startTooLarge ? { startTooLarge: r.startTooLarge } : {}),
+          path: r.path,
+        },
       }));
+      // lassonet's own warning, kept with the result (summary.md, summary.json) and said now
+      const flagged = results.filter((r) => r.startTooLarge);
+      if (flagged.length) {
+        const f = (v: number) => v.toPrecision(3);
+        const starts = [...new Set(flagged.map((r) => f(r.startTooLarge!.start)))].join(', ');
+        warnings.push(
+          `LassoNet: the path's start λ ${starts} (${lambdaStart === 'auto' ? "lassonet's automatic start" : 'lassonet.lambdaStart'}) might be too large, as lassonet itself warns: the first feature left at λ ${flagged.map((r) => `${f(r.startTooLarge!.firstDrop)} (seed ${r.seed})`).join(', ')}, less than twice the start, for ${flagged.length} of ${results.length} seed(s). A smaller lassonet.lambdaStart walks a longer path.`,
+        );
+      }
     }
     const re = await retrainNative(base, splits, chosen.map((c) => c.selected), retrainEpochs);
     const variance = cfg.task === 'regression' ? populationVariance(data.test.y) : 0;
@@ -155,6 +174,8 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     writeFeatureMeans(outDir, data);
     const summary = summarize({ ...cfg, ...clock.summary() }, seeds, data.featureNames);
     summary.evaluation = { retrained: true, epochs: retrainEpochs, hidden: base.hidden };
+    if (warnings.length) summary.warnings = warnings;
+    for (const w of warnings) hooks.onWarning?.(w);
     summary.baselineSettings = {
       K: cfg.k,
       ...(method === 'stg' ? { epochs: cfg.epochs, batch: cfg.batchSize, 'Adam lr': cfg.lr } : { 'dense Adam lr': cfg.lr, batch: lassonet.batchSize || 'full' }),

@@ -103,6 +103,8 @@ export interface Summary {
   evaluation?: { retrained: true; epochs: number; hidden: number };
   /** The baselines' settings (stated above summary.md's table, as `settings` for the selector methods). */
   baselineSettings?: Record<string, number | string | boolean>;
+  /** What the run warned about, kept with its result (e.g. lassonet's "lambda_start might be too large"). */
+  warnings?: string[];
   /** Option `retrain` of the selector methods: the same seeds with a retrained MLP, reported beside the faithful result. */
   retrained?: { mean: number; std: number; epochs: number };
 }
@@ -209,6 +211,7 @@ export function summaryMarkdown(s: Summary): string {
           '',
         ]
       : []),
+    ...(s.warnings?.length ? [...s.warnings.map((w) => `**Warning**: ${w}`), ''] : []),
     ...(s.sittings ? [sittingsLine(s.secondsTotal, s.sittings), ''] : []),
     ...(s.diverged?.length
       ? [`**Diverged** (non-finite loss; no result): ${s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ')}`, '']

@@ -64,6 +64,11 @@ export function mergeSummaries(parts: Summary[], seedOrder: number[], k: number)
   const merged = summarize({ ...parts[0], k, secondsTotal }, seeds, names);
   const diverged = parts.flatMap((p) => p.diverged ?? []);
   if (diverged.length) merged.diverged = diverged;
+  // what says how the metric was obtained (a baseline's retrained MLP) and what the parts warned about
+  if (parts[0].evaluation) merged.evaluation = parts[0].evaluation;
+  if (parts[0].baselineSettings) merged.baselineSettings = parts[0].baselineSettings;
+  const warnings = [...new Set(parts.flatMap((p) => p.warnings ?? []))];
+  if (warnings.length) merged.warnings = warnings;
   return merged;
 }
 
