@@ -400,6 +400,13 @@ test('selectFeatures with method stg and lassonet: K named columns, the retraine
     assert.deepEqual(back.features, sel.features);
     assert.deepEqual(back.transform(table).schema.fields.map((f) => f.name), sel.features);
   }
+  // lassonet's "start might be too large" reaches a pipeline too, and survives save / load
+  const early = await selectFeatures(table, { ...common, method: 'lassonet', seeds: [1], lassonet: { denseEpochs: 20, densePatience: 5, pathEpochs: 5, pathPatience: 2, lambdaStart: 1e4 } });
+  const flag = early.data.perSeed[0].baseline?.startTooLarge;
+  assert.ok(flag && flag.start === 1e4 && flag.firstDrop < 2e4, JSON.stringify(early.data.perSeed[0].baseline));
+  const saved = path.join(tmp(), 'early.json');
+  early.save(saved);
+  assert.deepEqual(FeatureSelection.load(saved).data.perSeed[0].baseline, early.data.perSeed[0].baseline);
   await assert.rejects(selectFeatures(table, { ...common, method: 'stg', device: 'cuda' }), /device: the stg baseline runs on the CPU only/);
   await assert.rejects(selectFeatures(table, { ...common, method: 'lassonet', hidden: [8, 8] }), /hidden: the lassonet baseline has one hidden layer/);
   await assert.rejects(selectFeatures(table, { ...common, method: 'stg', finetune: 5 }), /finetune: the stg baseline has no decoder/);

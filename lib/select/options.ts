@@ -70,7 +70,15 @@ const seedSelection = z
     testMetric: z.number(),
     r2: z.number().optional(),
     /** stg / lassonet: the λ chosen, the features it kept, and whether that was exactly K. */
-    baseline: z.object({ lambda: z.number(), count: z.number().int().min(0), exact: z.boolean() }).strict().optional(),
+    baseline: z
+      .object({
+        lambda: z.number(),
+        count: z.number().int().min(0),
+        exact: z.boolean(),
+        startTooLarge: z.object({ start: z.number(), firstDrop: z.number() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     faithful: z
       .object({ features: z.array(z.string()), indices: z.array(z.number().int().min(0)), bestValLoss: z.number(), testMetric: z.number() })
       .strict()

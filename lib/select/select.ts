@@ -41,7 +41,8 @@ export interface SeedSelection {
    */
   faithful?: { features: string[]; indices: number[]; bestValLoss: number; testMetric: number };
   /** stg / lassonet: the λ chosen, the features it kept, and whether that was exactly K. */
-  baseline?: { lambda: number; count: number; exact: boolean };
+  /** STG / LassoNet: the λ used, the feature count there, whether it was exactly K; startTooLarge: lassonet's warning (lassonet.ts). */
+  baseline?: { lambda: number; count: number; exact: boolean; startTooLarge?: { start: number; firstDrop: number } };
 }
 
 export interface FeatureSelectionData {
@@ -426,7 +427,7 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
     lr: o.lr,
     threads: o.threads,
   });
-  let chosen: { seed: number; selected: number[]; lambda: number; count: number; exact: boolean }[];
+  let chosen: { seed: number; selected: number[]; lambda: number; count: number; exact: boolean; startTooLarge?: { start: number; firstDrop: number } }[];
   if (method === 'stg') {
     const stg = stgSettingsSchema.parse(o.stg ?? {});
     const results = await stgSearch({ k: o.k, epochs: o.epochs, settings: stg, base: { ...base, sigma: stg.sigma, weightDecay: stg.weightDecay }, seeds: o.seeds, signal: o.signal }, splits);
@@ -434,7 +435,7 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
   } else {
     const { fullPath, lambdaStart, ...settings } = lassonetSettingsSchema.parse(o.lassonet ?? {});
     const results = await lassonetPath({ k: o.k, base: { ...base, ...settings, lambdaStart: lambdaStart === 'auto' ? 0 : lambdaStart }, seeds: o.seeds, fullPath, signal: o.signal }, splits);
-    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.count, exact: r.exact }));
+    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.count, exact: r.exact, ...(r.startTooLarge ? { startTooLarge: r.startTooLarge } : {}) }));
   }
   const re = await retrainNative(base, splits, chosen.map((c) => c.selected), o.retrainEpochs);
   const yTest = s.test.y;
@@ -447,7 +448,7 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
     bestValLoss: re.bestValLoss[i],
     testMetric: re.testMetric[i],
     ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
-    baseline: { lambda: c.lambda, count: c.count, exact: c.exact },
+    baseline: { lambda: c.lambda, count: c.count, exact: c.exact, ...(c.startTooLarge ? { startTooLarge: c.startTooLarge } : {}) },
   }));
   return new FeatureSelection({
     ...selectionCommon(prep, meta, o, method, perSeed),
