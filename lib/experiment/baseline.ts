@@ -144,7 +144,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
           path: r.path,
         },
       }));
-      // lassonet's own warning, kept with the result (summary.md, summary.json) and said now
+      // lassonet's own warning, kept with the result (summary.md, summary.json) and said when the run ends
       const flagged = results.filter((r) => r.startTooLarge);
       if (flagged.length) {
         const f = (v: number) => v.toPrecision(3);
