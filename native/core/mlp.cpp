@@ -33,6 +33,27 @@ void mlp_init(MlpParams& p, const std::vector<uint64_t>& seeds, int64_t in, int6
   p.b2 = b2.to(dtype);
 }
 
+namespace {
+template <typename T>
+struct MaskArgs {
+  T* d;
+  const T* h;
+};
+template <typename T>
+IPCAE_INLINE void relu_mask_span(const MaskArgs<T>& a, int64_t begin, int64_t end) {
+  T* __restrict d = a.d;
+  const T* __restrict h = a.h;
+  // d * 1 is d, so d * (h > 0) is a select between d and d * 0 (-0, or NaN for inf / NaN); both
+  // computed, so that the compiler emits a blend, not a branch (ReLU's pattern is a coin toss for
+  // a branch predictor)
+  for (int64_t j = begin; j < end; ++j) {
+    const T zero = d[j] * T(0);
+    d[j] = h[j] > T(0) ? d[j] : zero;
+  }
+}
+IPCAE_ISA_VARIANTS(relu_mask_span, MaskArgs)
+}  // namespace
+
 torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torch::Tensor& W1, MlpCache* cache) {
   // [B,In] x [R,In,H] broadcasts to [R,B,H]: the input is shared, not copied per replica.
   auto pre = torch::matmul(x, W1).add_(p.b1);
@@ -44,11 +65,27 @@ torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torc
   return torch::baddbmm(p.b2, h, p.W2);
 }
 
+void relu_mask_(torch::Tensor& d, const torch::Tensor& h) {
+  // d * (h > 0) exactly as LibTorch's d.mul_(h.gt(0)) computes it (d * 1 or d * 0: a negative d
+  // becomes -0, a NaN stays NaN), in one pass: the op with a bool operand ran a scalar casting
+  // loop.
+  if (!d.is_contiguous() || !h.is_contiguous() || d.sizes() != h.sizes() || d.scalar_type() != h.scalar_type() ||
+      !d.device().is_cpu()) {
+    d.mul_(h.gt(0));
+    return;
+  }
+  AT_DISPATCH_FLOATING_TYPES(d.scalar_type(), "relu_mask_", [&] {
+    const MaskArgs<scalar_t> a{d.data_ptr<scalar_t>(), h.data_ptr<scalar_t>()};
+    relu_mask_span_for_isa<scalar_t>()(a, 0, d.numel());
+  });
+}
+
 void mlp_backward(const torch::Tensor& dOut, const MlpParams& p, const MlpCache& cache, MlpParams& g,
                   torch::Tensor* dPreOut) {
   g.W2 = torch::bmm(cache.hidden.transpose(1, 2), dOut);
   g.b2 = dOut.sum(1, true);
-  auto dPre = torch::bmm(dOut, p.W2.transpose(1, 2)).mul_(cache.hidden.gt(0));
+  auto dPre = torch::bmm(dOut, p.W2.transpose(1, 2));
+  relu_mask_(dPre, cache.hidden);
   g.b1 = dPre.sum(1, true);
   g.W1 = torch::matmul(cache.in.transpose(-1, -2), dPre);
   if (dPreOut) *dPreOut = dPre;

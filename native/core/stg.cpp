@@ -1,5 +1,6 @@
 #include "stg.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -53,8 +54,25 @@ torch::Tensor Stg::gateNoise(int64_t step) const {
 
 torch::Tensor Stg::forwardBackward(const torch::Tensor& xb, const torch::Tensor& yb, int64_t step, MlpParams* grads,
                                    torch::Tensor* dMu) {
-  auto pre = mu_ + gateNoise(step).to(mu_.scalar_type()) * o_.sigma + 0.5;  // [R,D]
-  auto z = pre.clamp(0, 1);
+  // The elementwise work on [R,D] is written out in loops (one LibTorch op costs microseconds,
+  // the whole [R,D] pass less): each loop performs the IEEE operations LibTorch's ops performed,
+  // in the same order and precision (scalars rounded to the tensor's type first, as LibTorch
+  // does), so the results keep their bits. exp stays LibTorch's (its vectorised exp rounds
+  // differently from libm's).
+  const auto eps = gateNoise(step);
+  auto pre = torch::empty_like(mu_), z = torch::empty_like(mu_);
+  AT_DISPATCH_FLOATING_TYPES(mu_.scalar_type(), "stg_gates", [&] {
+    const scalar_t sigma = static_cast<scalar_t>(o_.sigma), half = static_cast<scalar_t>(0.5);
+    const auto* m = mu_.data_ptr<scalar_t>();
+    const auto* e = eps.data_ptr<float>();
+    auto* pp = pre.data_ptr<scalar_t>();
+    auto* zp = z.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < R_ * D_; ++i) {
+      // mu + eps * sigma + 0.5, then clamp(0, 1) (pre is never -0 or NaN for finite mu)
+      pp[i] = (m[i] + static_cast<scalar_t>(e[i]) * sigma) + half;
+      zp[i] = std::min(std::max(pp[i], scalar_t(0)), scalar_t(1));
+    }
+  });
   // The gated input per replica [R,B,D] (smaller than gating W1 [R,D,H] for the batch sizes used).
   auto xg = xb.unsqueeze(0) * z.unsqueeze(1);
   MlpCache cache;
@@ -65,13 +83,37 @@ torch::Tensor Stg::forwardBackward(const torch::Tensor& xb, const torch::Tensor&
   torch::Tensor dPre;
   mlp_backward(dOut, p_, cache, *grads, &dPre);
   // d/dz_d = sum_b x_bd * (dPre W1^T)_bd
-  auto dz = (torch::bmm(dPre, p_.W1.transpose(1, 2)) * xb.unsqueeze(0)).sum(1);  // [R,D]
-  // clamp passes the gradient where 0 <= pre <= 1 (torch.clamp's rule)
-  auto inside = pre.ge(0).logical_and(pre.le(1));
-  // d/dmu of lambda * mean_d Phi((mu + 0.5) / sigma) = lambda / D * phi(.) / sigma
-  auto t = (mu_ + 0.5) / o_.sigma;
-  auto dReg = (t * t * -0.5).exp() * (kInvSqrt2Pi / o_.sigma / static_cast<double>(D_)) * lambda_.unsqueeze(-1);
-  *dMu = dz * inside + dReg;
+  auto dz = (torch::bmm(dPre, p_.W1.transpose(1, 2)) * xb.unsqueeze(0)).sum(1).contiguous();  // [R,D]
+  // d/dmu of lambda * mean_d Phi((mu + 0.5) / sigma) = lambda / D * phi(.) / sigma, where
+  // phi(t) = exp(-t^2 / 2) / sqrt(2 pi)
+  auto expArg = torch::empty_like(mu_);
+  AT_DISPATCH_FLOATING_TYPES(mu_.scalar_type(), "stg_reg_arg", [&] {
+    const scalar_t sigma = static_cast<scalar_t>(o_.sigma), half = static_cast<scalar_t>(0.5);
+    const auto* m = mu_.data_ptr<scalar_t>();
+    auto* a = expArg.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < R_ * D_; ++i) {
+      const scalar_t t = (m[i] + half) / sigma;
+      a[i] = t * t * -half;
+    }
+  });
+  auto gauss = expArg.exp_();
+  auto dm = torch::empty_like(mu_);
+  AT_DISPATCH_FLOATING_TYPES(mu_.scalar_type(), "stg_dmu", [&] {
+    const scalar_t c = static_cast<scalar_t>(kInvSqrt2Pi / o_.sigma / static_cast<double>(D_));
+    const auto* g = gauss.data_ptr<scalar_t>();
+    const auto* l = lambda_.data_ptr<scalar_t>();
+    const auto* pp = pre.data_ptr<scalar_t>();
+    const auto* dzp = dz.data_ptr<scalar_t>();
+    auto* out = dm.data_ptr<scalar_t>();
+    for (int64_t r = 0; r < R_; ++r)
+      for (int64_t d = 0; d < D_; ++d) {
+        const int64_t i = r * D_ + d;
+        // clamp passes the gradient where 0 <= pre <= 1 (torch.clamp's rule): dz * inside + dReg
+        const scalar_t inside = pp[i] >= 0 && pp[i] <= 1 ? scalar_t(1) : scalar_t(0);
+        out[i] = dzp[i] * inside + g[i] * c * l[r];
+      }
+  });
+  *dMu = dm;
   return loss;
 }
 
