@@ -52,12 +52,48 @@ IPCAE_INLINE void relu_mask_span(const MaskArgs<T>& a, int64_t begin, int64_t en
   }
 }
 IPCAE_ISA_VARIANTS(relu_mask_span, MaskArgs)
+
+template <typename T>
+struct BiasReluArgs {
+  T* x;        // [rows, H], rows = R * B
+  const T* b;  // [R, H]
+  int64_t perReplica, H;
+};
+// x = max(x + b, 0) in one pass, as LibTorch's add_(b) then clamp_min_(0) compute it: the sum
+// rounded once, then (x < 0 ? 0 : x), which keeps -0 and NaN (its vectorised max(min, x) and its
+// scalar std::max(x, min) both do).
+template <typename T>
+IPCAE_INLINE void bias_relu_span(const BiasReluArgs<T>& a, int64_t begin, int64_t end) {
+  for (int64_t row = begin; row < end; ++row) {
+    T* __restrict x = a.x + row * a.H;
+    const T* __restrict b = a.b + (row / a.perReplica) * a.H;
+    for (int64_t j = 0; j < a.H; ++j) {
+      const T v = x[j] + b[j];
+      x[j] = v < T(0) ? T(0) : v;
+    }
+  }
+}
+IPCAE_ISA_VARIANTS(bias_relu_span, BiasReluArgs)
+
+// pre += b1 (broadcast over rows), then ReLU, in place.
+void bias_relu_(torch::Tensor& pre, const torch::Tensor& b1) {
+  const int64_t R = pre.size(0), B = pre.size(1), H = pre.size(2);
+  if (!pre.is_contiguous() || !b1.is_contiguous() || b1.numel() != R * H || pre.scalar_type() != b1.scalar_type() ||
+      !pre.device().is_cpu()) {
+    pre.add_(b1).clamp_min_(0);
+    return;
+  }
+  AT_DISPATCH_FLOATING_TYPES(pre.scalar_type(), "bias_relu_", [&] {
+    const BiasReluArgs<scalar_t> a{pre.data_ptr<scalar_t>(), b1.data_ptr<scalar_t>(), B, H};
+    bias_relu_span_for_isa<scalar_t>()(a, 0, R * B);
+  });
+}
 }  // namespace
 
 torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torch::Tensor& W1, MlpCache* cache) {
   // [B,In] x [R,In,H] broadcasts to [R,B,H]: the input is shared, not copied per replica.
-  auto pre = torch::matmul(x, W1).add_(p.b1);
-  auto h = pre.clamp_min_(0);
+  auto h = torch::matmul(x, W1);
+  bias_relu_(h, p.b1);
   if (cache) {
     cache->in = x;
     cache->hidden = h;
