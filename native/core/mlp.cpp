@@ -53,6 +53,21 @@ IPCAE_INLINE void relu_mask_span(const MaskArgs<T>& a, int64_t begin, int64_t en
 }
 IPCAE_ISA_VARIANTS(relu_mask_span, MaskArgs)
 
+void relu_mask_(torch::Tensor& d, const torch::Tensor& h) {
+  // d * (h > 0) exactly as LibTorch's d.mul_(h.gt(0)) computes it (d * 1 or d * 0: a negative d
+  // becomes -0, a NaN stays NaN), in one pass: the op with a bool operand ran a scalar casting
+  // loop.
+  if (!d.is_contiguous() || !h.is_contiguous() || d.sizes() != h.sizes() || d.scalar_type() != h.scalar_type() ||
+      !d.device().is_cpu()) {
+    d.mul_(h.gt(0));
+    return;
+  }
+  AT_DISPATCH_FLOATING_TYPES(d.scalar_type(), "relu_mask_", [&] {
+    const MaskArgs<scalar_t> a{d.data_ptr<scalar_t>(), h.data_ptr<scalar_t>()};
+    relu_mask_span_for_isa<scalar_t>()(a, 0, d.numel());
+  });
+}
+
 template <typename T>
 struct BiasReluArgs {
   T* x;        // [rows, H], rows = R * B
@@ -99,21 +114,6 @@ torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torc
     cache->hidden = h;
   }
   return torch::baddbmm(p.b2, h, p.W2);
-}
-
-void relu_mask_(torch::Tensor& d, const torch::Tensor& h) {
-  // d * (h > 0) exactly as LibTorch's d.mul_(h.gt(0)) computes it (d * 1 or d * 0: a negative d
-  // becomes -0, a NaN stays NaN), in one pass: the op with a bool operand ran a scalar casting
-  // loop.
-  if (!d.is_contiguous() || !h.is_contiguous() || d.sizes() != h.sizes() || d.scalar_type() != h.scalar_type() ||
-      !d.device().is_cpu()) {
-    d.mul_(h.gt(0));
-    return;
-  }
-  AT_DISPATCH_FLOATING_TYPES(d.scalar_type(), "relu_mask_", [&] {
-    const MaskArgs<scalar_t> a{d.data_ptr<scalar_t>(), h.data_ptr<scalar_t>()};
-    relu_mask_span_for_isa<scalar_t>()(a, 0, d.numel());
-  });
 }
 
 void mlp_backward(const torch::Tensor& dOut, const MlpParams& p, const MlpCache& cache, MlpParams& g,

@@ -37,8 +37,6 @@ torch::Tensor mlp_forward(const torch::Tensor& x, const MlpParams& p, const torc
 void mlp_backward(const torch::Tensor& dOut, const MlpParams& p, const MlpCache& cache, MlpParams& grads,
                   torch::Tensor* dPre = nullptr);
 
-// d *= (h > 0), the ReLU's backward, with LibTorch's bits (for d and h of one shape).
-void relu_mask_(torch::Tensor& d, const torch::Tensor& h);
 // The task loss per replica (float64 [R]) and dLoss/dOut. classification: cross-entropy with y
 // int64 [B]; reconstruction / regression: MSE averaged over B*O against target [B,O].
 void task_loss(const std::string& task, const torch::Tensor& out, const torch::Tensor& target, torch::Tensor& loss,
