@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines,wide] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -8,6 +8,7 @@ import { Trainer, capabilities } from '../lib/index.js';
 import { tablesCase } from './tables.js';
 import { figuresCase } from './figures.js';
 import { baselinesCase } from './baselines.js';
+import { wideCase } from './wide.js';
 import path from 'node:path';
 
 function rng(seed: number) {
@@ -84,7 +85,7 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines, wide', 'mice-shape,mnist-shape')
     .option('--data-dir <dir>', 'the paper datasets (baselines: Mice Protein)', path.resolve('..', 'shared', 'datasets'))
     .option('--rows <n>', 'rows of the tables case', '100000')
     .option('--cols <n>', 'columns of the tables case', '500')
@@ -92,6 +93,7 @@ async function main() {
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
     .option('--threads <n>', 'CPU threads (0 = all cores)', '0')
+    .option('--wide-shape <name>', "wide: only the shapes whose name contains this (e.g. 'gene')")
     .option('--selection <path>', 'mnist-shape: fused (the kernels) or tensor (the materialising tensor-op path)', 'fused')
     .parse();
   const o = program.opts();
@@ -113,10 +115,12 @@ async function main() {
       for (const line of await tablesCase(Number(o.rows), Number(o.cols))) console.log(line);
     } else if (name === 'figures') {
       for (const line of await figuresCase()) console.log(line);
+    } else if (name === 'wide') {
+      await wideCase(o.wideShape);
     } else if (name === 'baselines') {
       for (const line of await baselinesCase(String(o.dataDir))) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures or baselines)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures, baselines or wide)`);
       process.exitCode = 2;
     }
   }

@@ -82,10 +82,16 @@ export interface NativeTrainer {
   predict(x: Float32Array, rows: number, best: boolean, indices?: Int32Array): Promise<Float32Array>;
   /** Decoder-only training on a fixed selection (R*K indices); resolves to the best validation loss per replica. */
   finetune(epochs: number, indices: Int32Array): Promise<number[]>;
-  saveState(): Promise<Buffer>;
-  loadState(state: Buffer): Promise<void>;
+  /** The state as an archive in chunks (an array of Buffers: a state of any size). */
+  saveState(): Promise<Buffer[]>;
+  /** A Buffer or an array of Buffers as saveState gives them. */
+  loadState(state: Buffer | Buffer[]): Promise<void>;
+  /** The configuration a saved state belongs to (what loadState checks). */
+  fingerprint(): string;
   lossAndGradient(temperature: number): Promise<{ loss: Float64Array; gradient: Float64Array }>;
   getParameters(best?: boolean): Float64Array;
+  /** One replica's parameters, float32, its blocks in layout order. */
+  getReplicaParameters(replica: number, best?: boolean): Float32Array;
   setParameters(values: Float64Array): void;
   parameterLayout(): { name: string; shape: number[] }[];
   info(): NativeTrainerInfo;

@@ -14,7 +14,9 @@ export type ErrorCode =
   /** A replica's loss became non-finite: its result is not a result (the others are kept). */
   | 'ERR_DIVERGED'
   /** An output path cannot be written (or is locked by another run). */
-  | 'ERR_OUTPUT';
+  | 'ERR_OUTPUT'
+  /** A run's estimated peak memory exceeds the memory available (or --memory-limit): refused before training. */
+  | 'ERR_MEMORY_BUDGET';
 
 export class IpcaeError extends Error {
   readonly code: ErrorCode;

@@ -37,7 +37,7 @@ test('runs that differ only in K are two rows; a parent directory finds its runs
     );
     const none = spawnSync(process.execPath, [ipcae, 'compare', path.join(root, 'nothing')], { encoding: 'utf8' });
     assert.equal(none.status, 2);
-    assert.match(none.stderr, /no finished run there or below/);
+    assert.match(none.stderr, /nothing does not exist/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -104,7 +104,8 @@ export interface LassoNetCheckpoint {
   epochs: number;
   parts: number[][];
   tracks: LassoNetTrack[];
-  states: Buffer[];
+  /** Per replica group, its native state in parts. */
+  states: Buffer[][];
 }
 
 export interface LassoNetRunOptions {

@@ -55,8 +55,8 @@ export interface LassoNetPathPoint {
 
 interface NativeLassoNet {
   advance(epochs: number): Promise<{ points: LassoNetPathPoint[]; done: boolean; epochs: number; counts: number[] }>;
-  saveState(): Promise<Buffer>;
-  loadState(state: Buffer): Promise<void>;
+  saveState(): Promise<Buffer[]>;
+  loadState(state: Buffer | Buffer[]): Promise<void>;
 }
 
 interface BaselineAddon {
@@ -127,11 +127,11 @@ export class LassoNetModel {
     return this.serial.run(() => this.handle.advance(epochs));
   }
   /** The whole state (parameters, optimizer moments, each replica's place on its path). */
-  saveState(): Promise<Buffer> {
+  saveState(): Promise<Buffer[]> {
     return this.serial.run(() => this.handle.saveState());
   }
   /** Refused (ERR_INVALID_ARGUMENT) when the state belongs to other options or seeds. */
-  loadState(state: Buffer): Promise<void> {
+  loadState(state: Buffer | Buffer[]): Promise<void> {
     return this.serial.run(() => this.handle.loadState(state));
   }
 }

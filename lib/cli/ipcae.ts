@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // ipcae <command>: run (same as ipcae-run), compare, report, export, impute, data, slurm.
+import { exitQuietlyOnClosedPipe } from './pipe.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -55,7 +56,7 @@ export async function main(argv = process.argv): Promise<number> {
     .argument('<dirs...>', 'run directories, or directories with runs inside')
     .option('--json', 'print JSON', false)
     .action((dirs: string[], opts: { json: boolean }) => {
-      const runs = readRuns(dirs);
+      const runs = readRuns(dirs, (u) => console.error(`ipcae compare: skipped ${u}: the run has not finished (no summary.json); run its command again to finish it`));
       console.log(opts.json ? JSON.stringify(runs.map((r) => r.summary), null, 2) : compareRuns(runs));
     });
   program
@@ -65,7 +66,11 @@ export async function main(argv = process.argv): Promise<number> {
     .option('--out <dir>', 'where to write (default <dir>/report for one directory, ./report for several)')
     .option('--image-shape <HxW>', 'your image data: H×W pixels, features row-major (the paper\'s image datasets are known)')
     .action(async (dirs: string[], o: { out?: string; imageShape?: string }) => {
-      const r = await writeReport(dirs, { out: o.out, imageShape: o.imageShape !== undefined ? parseImageShape(o.imageShape) : undefined });
+      const r = await writeReport(dirs, {
+        out: o.out,
+        imageShape: o.imageShape !== undefined ? parseImageShape(o.imageShape) : undefined,
+        onSkipped: (u) => console.error(`ipcae report: skipped ${u}: the run has not finished (no summary.json); run its command again to finish it`),
+      });
       console.log(`ipcae report: ${r.runs} run(s), ${r.figures.length} figure(s) (SVG and PNG in ${path.join(r.out, 'figures')}) → ${r.page}`);
       for (const w of glyphWarnings(r.figures)) console.error(`ipcae report: warning: ${w}`);
     });
@@ -76,9 +81,10 @@ export async function main(argv = process.argv): Promise<number> {
     // Checked in the action, not by commander: a typo such as --formt is then named as unknown.
     .option('--format <format>', `${EXPORT_FORMATS.join(' | ')} (required)`)
     .option('--out <dir>', 'where to write (default <run>/export/ in each run)')
-    .action((dirs: string[], o: { format?: string; out?: string }) => {
+    .option('--csv-raw', "csv: write text cells as they are (by default a cell starting with = + - @ gets a leading ' so that spreadsheets do not run it as a formula)", false)
+    .action((dirs: string[], o: { format?: string; out?: string; csvRaw: boolean }) => {
       if (o.format === undefined) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --format ${EXPORT_FORMATS.join(', ')}`);
-      for (const r of exportRuns(dirs, o.format as ExportFormat, o.out)) console.log(`ipcae export: ${r.run} → ${r.files.join(', ')}`);
+      for (const r of exportRuns(dirs, o.format as ExportFormat, o.out, { formulas: o.csvRaw ? 'raw' : 'escape' })) console.log(`ipcae export: ${r.run} → ${r.files.join(', ')}`);
     });
   program
     .command('impute')
@@ -86,13 +92,14 @@ export async function main(argv = process.argv): Promise<number> {
     .requiredOption('--selector <file>', 'a selection saved by FeatureSelection.save (fitted without a target)')
     .requiredOption('--input <file>', 'a table (Arrow IPC, Parquet, CSV/TSV) holding the selected columns')
     .requiredOption('--output <file>', `where to write all D columns: ${WRITABLE}`)
-    .action(async (o: { selector: string; input: string; output: string }) => {
+    .option('--csv-raw', "csv/tsv output: column names as they are (by default a name starting with = + - @ gets a leading ')", false)
+    .action(async (o: { selector: string; input: string; output: string; csvRaw: boolean }) => {
       const sel = FeatureSelection.load(o.selector);
       if (!isWritable(o.output))
         throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --output to end in ${WRITABLE} but received ${o.output}`);
       const { table } = await readTableAsync(o.input);
       const out = await sel.reconstruct(table);
-      writeTable(o.output, out);
+      writeTable(o.output, out, { formulas: o.csvRaw ? 'raw' : 'escape' });
       console.log(`ipcae impute: ${out.numRows} rows × ${out.numCols} features reconstructed from ${[...new Set(sel.features)].length} measured (${[...new Set(sel.features)].join(', ')}) → ${o.output}`);
     });
   const data = program.command('data').description('the datasets: list, prepare (cache as Arrow), info');
@@ -154,6 +161,7 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  exitQuietlyOnClosedPipe();
   main().then(
     (c) => (process.exitCode = c),
     (e) => {

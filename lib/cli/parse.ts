@@ -64,3 +64,11 @@ export const kListFlag = (flag: string) => (v: string) => {
   if (bad !== undefined) throw new InvalidArgumentError(`Expected positive integers for ${flag} but received '${bad}' in '${v}'`);
   return items.map(Number);
 };
+
+/** A memory size: bytes, or a number with K, M, G or T (powers of 1024; 'GiB', 'GB' and 'G' alike). */
+export const bytesFlag = (flag: string) => (v: string) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(v);
+  const n = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected a memory size such as 8G, 512M or a number of bytes for ${flag} but received ${quoted(v)}`);
+  return Math.floor(n);
+};

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // ipcae-run: train a method on a dataset with a group of seeds; print a Tables-1/2-style result.
+import { exitQuietlyOnClosedPipe } from './pipe.js';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { runExperiment } from '../experiment/run.js';
+import { checkMemoryBudget, estimateRun, runExperiment } from '../experiment/run.js';
+import { availableMemory, describeEstimate } from '../train/memory-model.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { ALL_METHODS as METHODS } from '../train/methods.js';
-import { choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
+import { bytesFlag, choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
 import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
-import { ensureDir } from '../files/dirs.js';
+import { checkWritableDir } from '../files/dirs.js';
+import type { PreparedDataset } from '../data/dataset.js';
 import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
 import { dataDir } from '../data/registry.js';
 import { IpcaeError } from '../errors.js';
@@ -68,6 +71,8 @@ export function buildProgram() {
     .option('--restart', 'start the run in --out over from epoch 0 (its results are removed), e.g. after its data changed', false)
     .option('--no-figures', 'do not draw the run\'s figures (curves; selection map for image data) into <out>/figures/')
     .option('--image-shape <HxW>', 'your image data: H×W pixels, features row-major (the selection map; the paper\'s image datasets are known)')
+    .option('--dry-run', 'check everything and print the memory and work estimate of each run; train nothing, write nothing', false)
+    .option('--memory-limit <size>', 'refuse a run whose estimated peak memory exceeds this (8G, 512M, bytes; default: the memory of the machine or its cgroup)', bytesFlag('--memory-limit'))
     .option('--quiet', 'print only the result', false)
     .option('--json', 'print the summary as JSON', false)
     .addHelpText(
@@ -168,6 +173,28 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
   });
 }
 
+/**
+ * Checks a resolved run against its data, naming the flag: K and the embedding size P against the
+ * D features, the batch size against the training rows. A batch size that was not asked for (the
+ * default, or a config file's) larger than the training rows becomes the row count, with a note, as
+ * the library does; one given with --batch-size is refused.
+ */
+export function checkAgainstData(run: ResolvedRun, data: PreparedDataset, cli: (k: string) => boolean, notes: string[]): void {
+  const { cfg } = run;
+  const D = data.inputDim;
+  const where = `the ${D} features of ${cfg.dataset}`;
+  if (cfg.k > D) throw usageError(`Expected --k at most ${D} (${where}) but received ${cfg.k}`);
+  if (cfg.p > D && cfg.method.startsWith('ip-')) throw usageError(`Expected --p at most ${D} (${where}) but received ${cfg.p}`);
+  if ((cfg.method === 'ip-diag' || cfg.method === 'ip-scalar') && cfg.p !== 0 && cfg.p !== D)
+    throw usageError(`Expected no --p (or --p ${D}, the features of ${cfg.dataset}) for --method ${cfg.method}: its embedding size is D, but received --p ${cfg.p}`);
+  const rows = data.indices.train.length;
+  if (cfg.batchSize > rows) {
+    if (cli('batchSize')) throw usageError(`Expected --batch-size at most ${rows} (the training rows of ${cfg.dataset}) but received ${cfg.batchSize}`);
+    notes.push(`batch size ${cfg.batchSize} (${cli('config') ? 'the config file\'s' : 'the default'}) is more than the ${rows} training rows of ${cfg.dataset}: using ${rows} (set --batch-size to choose)`);
+    run.cfg = { ...cfg, batchSize: rows };
+  }
+}
+
 export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram();
   try {
@@ -192,19 +219,58 @@ export async function main(argv = process.argv): Promise<number> {
   try {
     const imageShape = o.imageShape !== undefined ? parseImageShape(String(o.imageShape)) : undefined;
     const runs = resolveRuns(o, cli);
-    const summaries: Summary[] = [];
-    const dirs: string[] = [];
-    for (const { cfg, table } of runs) {
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const sweep = ((o.k as number[] | undefined)?.length ?? 0) > 1;
-      const several = Boolean(o.methods && (o.methods as string[]).length > 1);
-      out = o.out
+    // Every run of the command is checked against its data before the first one trains: a K sweep
+    // or a list of methods never trains some runs and then refuses another.
+    const loaded = new Map<string, ReturnType<typeof loadDataset>>();
+    const dataOf = (r: ResolvedRun) => {
+      const key = JSON.stringify([r.cfg.dataset, r.table]);
+      if (!loaded.has(key)) loaded.set(key, loadDataset(r.cfg.dataset, dataDir(o.dataDir), { ...r.table, signal: ac.signal }));
+      return loaded.get(key)!;
+    };
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const sweep = ((o.k as number[] | undefined)?.length ?? 0) > 1;
+    const several = Boolean(o.methods && (o.methods as string[]).length > 1);
+    const outOf = (cfg: ExperimentConfig) =>
+      o.out
         ? runs.length > 1
           ? path.join(o.out, ...(several || !sweep ? [cfg.method] : []), ...(sweep ? [`k${cfg.k}`] : []))
           : o.out
         : path.join('runs', `${path.basename(cfg.dataset).replace(/\.[^.]+$/, '')}-${cfg.task}-${cfg.method}-${stamp}`);
-      ensureDir(out); // an unwritable --out fails now, before the data is read (ERR_OUTPUT)
-      const data = await loadDataset(cfg.dataset, dataDir(o.dataDir), table);
+    // an unwritable --out fails now, before the data is read (ERR_OUTPUT); nothing is created yet
+    for (const r of runs) checkWritableDir(outOf(r.cfg));
+    const notes: string[] = [];
+    for (const r of runs) checkAgainstData(r, await dataOf(r), cli, notes);
+    if (!quiet) for (const n of [...new Set(notes)]) console.log(`ipcae-run: ${n}`);
+    const memoryLimit = (o.memoryLimit as number | undefined) ?? availableMemory();
+    if (o.dryRun) {
+      let refused = 0;
+      for (const r of runs) {
+        const data = await dataOf(r);
+        const e = estimateRun(r.cfg, data);
+        console.log(
+          `ipcae-run: dry run: ${r.cfg.dataset} (${data.indices.train.length}/${data.indices.val.length}/${data.indices.test.length} rows, D = ${data.inputDim}), ${r.cfg.task}, ${r.cfg.method}, K = ${r.cfg.k}, ${r.cfg.seeds.length} seed(s), batch ${r.cfg.batchSize}, ${r.cfg.epochs} epochs${r.cfg.method.startsWith('ip-') ? `, P = ${r.cfg.p || `D (${data.inputDim})`}` : ''}, noise ${r.cfg.noise} → ${outOf(r.cfg)}`,
+        );
+        if (!e) {
+          console.log(`  ${r.cfg.method}: no memory model for the baselines (their networks are small: one hidden layer of 200)`);
+          continue;
+        }
+        for (const line of describeEstimate(e, memoryLimit)) console.log(`  ${line}`);
+        try {
+          checkMemoryBudget(r.cfg, data, e, memoryLimit);
+        } catch (err) {
+          refused++;
+          console.log(`  refused: ${(err as Error).message}`);
+        }
+      }
+      console.log(`ipcae-run: dry run: nothing was trained or written${refused ? `; ${refused} run(s) would be refused (ERR_MEMORY_BUDGET)` : ''}`);
+      return refused ? 1 : 0;
+    }
+    const summaries: Summary[] = [];
+    const dirs: string[] = [];
+    for (const run of runs) {
+      const { cfg } = run;
+      out = outOf(cfg);
+      const data = await dataOf(run);
       if (imageShape && imageShape[0] * imageShape[1] !== data.inputDim)
         throw usageError(`Expected --image-shape ${imageShape[0]}x${imageShape[1]} to hold the ${data.inputDim} features of ${cfg.dataset} but it holds ${imageShape[0] * imageShape[1]} pixels`);
       if (!quiet) for (const g of data.ignored ?? []) console.log(`ipcae-run: column '${g.column}' is not a feature: ${g.reason}`);
@@ -215,6 +281,7 @@ export async function main(argv = process.argv): Promise<number> {
       bar = progress({ task: cfg.task, epochs: cfg.epochs }, { quiet });
       const summary = await runExperiment(cfg, data, out, {
         signal: ac.signal,
+        memoryLimit,
         restart: Boolean(o.restart),
         onWarning: (m) => {
           bar?.stop();
@@ -255,7 +322,7 @@ export async function main(argv = process.argv): Promise<number> {
     bar?.stop();
     const err = e as { code?: string; message?: string };
     if (signalled && err.code === 'ERR_CANCELLED') {
-      console.error(`\nipcae-run: stopped by ${signalled}; state saved in ${out}; run the same command to resume`);
+      console.error(out ? `\nipcae-run: stopped by ${signalled}; state saved in ${out}; run the same command to resume` : `\nipcae-run: stopped by ${signalled} while reading the data; nothing was written`);
       return signalled === 'SIGINT' ? 130 : 143;
     }
     console.error(`ipcae-run: ${err.message ?? String(e)}`);
@@ -267,6 +334,7 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  exitQuietlyOnClosedPipe();
   main().then(
     (code) => {
       process.exitCode = code;

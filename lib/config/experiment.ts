@@ -70,9 +70,16 @@ function validate(input: unknown, where: string): ExperimentConfig {
 /** Reads and validates a YAML (or JSON) config file, then applies overrides (flags) on top. */
 export function loadExperimentConfig(file: string, overrides: Partial<ExperimentConfigInput> = {}): ExperimentConfig {
   if (!existsSync(file)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Config file ${file} does not exist`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `Config file ${file} cannot be read: ${code === 'EISDIR' ? 'it is a directory (expected a YAML file)' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    raw = parseYaml(text);
   } catch (e) {
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -2,6 +2,7 @@
 // a ragged or shifted row is an error naming the file, the line and the column, never a silent mis-read.
 // Parsing is papaparse's; the file is cut into pieces at record boundaries (a newline outside quotes,
 // found by a quote-parity scan) so that files of any size parse without one giant string.
+import { tableFromColumns } from './columns.js';
 import Papa from 'papaparse';
 import { Bool, Data, Float64, Int32, Null, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
@@ -30,11 +31,20 @@ type Kind = 'int' | 'float' | 'bool' | 'text' | 'empty';
 
 class ColumnBuilder {
   kind: Kind = 'empty';
-  num = new Float64Array(1024);
-  valid = new Uint8Array(1024);
+  num = new Float64Array(16);
+  valid = new Uint8Array(16);
   text: (string | null)[] = [];
   length = 0;
-  sniff: { value: string; line: number }[] = [];
+  // What the sniffed rows held (no string is kept: a wide table would hold them all): counts, the
+  // first value that is not a number, and the values stored as numbers on the chance that the
+  // column is numeric (or 1/0 for true/false), which it almost always is.
+  private present = 0;
+  private bools = 0;
+  private numeric = 0;
+  private allInt = true;
+  private firstText: { value: string; line: number } | undefined;
+  /** Set when the sniffed rows made the column text: their strings are read again (readCsv). */
+  needsSniffedText = false;
   constructor(readonly name: string) {}
 
   private grow(): void {
@@ -47,24 +57,46 @@ class ColumnBuilder {
     this.valid = valid;
   }
 
+  /** One value of the first CSV_SNIFF_ROWS rows, before the type is decided. */
+  sniffValue(value: string, line: number): void {
+    if (this.length === this.num.length) this.grow();
+    const i = this.length++;
+    if (MISSING.has(value)) return;
+    this.present++;
+    if (TRUE.has(value) || FALSE.has(value)) {
+      this.bools++;
+      this.num[i] = TRUE.has(value) ? 1 : 0;
+      this.valid[i] = 1;
+      this.firstText ??= { value, line };
+      return;
+    }
+    const v = parseNumber(value);
+    if (Number.isNaN(v)) {
+      this.firstText ??= { value, line };
+      return;
+    }
+    this.numeric++;
+    if (this.allInt && !(INT_RE.test(value) && Math.abs(v) < 2 ** 31)) this.allInt = false;
+    this.num[i] = v;
+    this.valid[i] = 1;
+  }
+
   /** Decide the type from the sniffed rows (README: "CSV type inference"). */
   decide(file: string): void {
-    const present = this.sniff.filter((s) => !MISSING.has(s.value));
-    if (present.length === 0) this.kind = 'empty';
-    else if (present.every((s) => TRUE.has(s.value) || FALSE.has(s.value))) this.kind = 'bool';
-    else {
-      const numeric = present.filter((s) => !Number.isNaN(parseNumber(s.value)));
-      if (numeric.length === present.length) this.kind = numeric.every((s) => INT_RE.test(s.value) && Math.abs(Number(s.value)) < 2 ** 31) ? 'int' : 'float';
-      else if (numeric.length * 2 > present.length) {
-        const first = present.find((s) => Number.isNaN(parseNumber(s.value)))!;
-        throw dataError(
-          `${file}: line ${first.line}, column '${this.name}': expected a number (the column's other values are numbers) but found '${first.value}': a shifted row or a stray value`,
-        );
-      } else this.kind = 'text';
+    if (this.present === 0) this.kind = 'empty';
+    else if (this.bools === this.present) this.kind = 'bool';
+    else if (this.numeric === this.present) this.kind = this.allInt ? 'int' : 'float';
+    else if (this.numeric * 2 > this.present) {
+      const first = this.firstText!;
+      throw dataError(
+        `${file}: line ${first.line}, column '${this.name}': expected a number (the column's other values are numbers) but found '${first.value}': a shifted row or a stray value`,
+      );
+    } else {
+      this.kind = 'text';
+      this.needsSniffedText = true;
+      this.text = [];
     }
-    const rows = this.sniff;
-    this.sniff = [];
-    for (const s of rows) this.push(s.value, s.line, file);
+    if (this.kind === 'empty' || this.kind === 'text') this.valid.fill(0, 0, this.length);
   }
 
   push(value: string, line: number, file: string): void {
@@ -203,29 +235,34 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
       );
     rows++;
     if (rows <= CSV_SNIFF_ROWS) {
-      for (let j = 0; j < fields.length; j++) builders[j].sniff.push({ value: fields[j], line });
+      for (let j = 0; j < fields.length; j++) builders[j].sniffValue(fields[j], line);
       if (rows === CSV_SNIFF_ROWS) for (const b of builders) b.decide(file);
       return;
     }
     for (let j = 0; j < fields.length; j++) builders[j].push(fields[j], line, file);
   };
-  for (const piece of recordPieces(bytes)) {
-    const text = decode(bytes.subarray(piece.start, piece.end), piece.line);
-    const res = Papa.parse<string[]>(text, { delimiter, newline: crlf ? '\r\n' : '\n', skipEmptyLines: false });
-    const err = res.errors.find((e) => e.type === 'Quotes' || e.code === 'InvalidQuotes' || e.code === 'MissingQuotes');
-    if (err) throw dataError(`${file}: near line ${piece.line + lineOfRow(text, err.row ?? 0, crlf)}: ${err.message} (a quote that is never closed?)`);
-    // The line of each record: count the newlines inside quoted fields as we go.
-    let line = piece.line;
-    for (const r of res.data) {
-      onRecord(r, line);
-      let extra = 0;
-      for (const f of r) for (let k = f.indexOf('\n'); k >= 0; k = f.indexOf('\n', k + 1)) extra++;
-      line += 1 + extra;
-    }
-  }
+  const pieces = recordPieces(bytes);
+  forEachRecord(pieces, onRecord);
   if (!header) throw dataError(`${file}: the file is empty, expected a header row and data rows`);
   if (rows === 0) throw dataError(`${file}: expected data rows after the header but found none`);
   if (rows < CSV_SNIFF_ROWS) for (const b of builders) b.decide(file);
+  // Columns the sniffed rows made text: their strings, read again (only those rows, only those columns).
+  const textColumns = builders.map((b, j) => [b, j] as const).filter(([b]) => b.needsSniffedText);
+  if (textColumns.length) {
+    const sniffed = Math.min(rows, CSV_SNIFF_ROWS);
+    const heads = textColumns.map(() => [] as (string | null)[]);
+    let seen = -1; // the header is record -1
+    forEachRecord(pieces, (fields) => {
+      if (seen++ < 0) return true;
+      if (fields.length === 1 && fields[0] === '') return true;
+      textColumns.forEach(([, j], c) => heads[c].push(MISSING.has(fields[j]) ? null : fields[j]));
+      return heads[0].length < sniffed;
+    });
+    textColumns.forEach(([b], c) => {
+      b.text = heads[c].concat(b.text);
+      b.needsSniffedText = false;
+    });
+  }
   // pandas' default to_csv writes the row index as an unnamed first column: recognised, not a feature.
   let droppedIndex: string | undefined;
   const cols: Record<string, Vector> = {};
@@ -239,7 +276,25 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
   const empty = builders.map((b, j) => [b.name, j] as const).filter(([n, j]) => n.trim() === '' && !(j === 0 && droppedIndex !== undefined));
   if (empty.length)
     throw dataError(`${file}: line 1: column ${empty.map(([, j]) => j + 1).join(', ')} ha${empty.length > 1 ? 've' : 's'} an empty name: every column needs a name`);
-  return { table: new Table(cols), droppedIndex };
+  return { table: tableFromColumns(cols), droppedIndex };
+
+  /** Parses the pieces in order, each record to `each` with its line; `each` returning false stops. */
+  function forEachRecord(all: { start: number; end: number; line: number }[], each: (fields: string[], line: number) => boolean | void): void {
+    for (const piece of all) {
+      const text = decode(bytes.subarray(piece.start, piece.end), piece.line);
+      const res = Papa.parse<string[]>(text, { delimiter, newline: crlf ? '\r\n' : '\n', skipEmptyLines: false });
+      const err = res.errors.find((e) => e.type === 'Quotes' || e.code === 'InvalidQuotes' || e.code === 'MissingQuotes');
+      if (err) throw dataError(`${file}: near line ${piece.line + lineOfRow(text, err.row ?? 0, crlf)}: ${err.message} (a quote that is never closed?)`);
+      // The line of each record: count the newlines inside quoted fields as we go.
+      let line = piece.line;
+      for (const r of res.data) {
+        if (each(r, line) === false) return;
+        let extra = 0;
+        for (const f of r) for (let k = f.indexOf('\n'); k >= 0; k = f.indexOf('\n', k + 1)) extra++;
+        line += 1 + extra;
+      }
+    }
+  }
 }
 
 function lineOfRow(text: string, row: number, _crlf: boolean): number {

@@ -18,6 +18,8 @@ export interface TableOptions {
   taskGiven?: boolean;
   impute?: 'error' | 'mean';
   categorical?: 'error' | 'onehot';
+  /** Stops reading the file (ERR_CANCELLED): a SIGTERM never waits for a long parse. */
+  signal?: AbortSignal;
 }
 
 /** A --dataset that names a file rather than a registered dataset (its format is found by content). */
@@ -35,7 +37,7 @@ export async function loadTableDataset(file: string, o: TableOptions): Promise<P
     split: o.splitColumn ? { column: o.splitColumn } : undefined,
     impute: o.impute,
     categorical: o.categorical,
-  });
+  }, o.signal);
   if (infer && prep.task !== 'classification')
     throw new IpcaeError(
       'ERR_INVALID_ARGUMENT',

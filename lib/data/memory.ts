@@ -1,4 +1,5 @@
 // In-memory inputs → Arrow tables: an array of row objects, or a matrix with optional names and target.
+import { tableFromColumns } from './columns.js';
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { IpcaeError, describe } from '../errors.js';
 
@@ -53,7 +54,7 @@ export function matrixToTable(m: MatrixInput): Table {
     if (y.length !== rows) throw bad(`Expected y to have one value per row of x (${rows}) but it has ${y.length}`);
     cols.y = valuesToVector(y, 'y', 'y');
   }
-  return new Table(cols);
+  return tableFromColumns(cols);
 }
 
 /** An array of plain row objects; every row must have the same keys (the first row's). */
@@ -75,7 +76,7 @@ export function rowsToTable(rows: Record<string, unknown>[]): Table {
       k,
       'rows',
     );
-  return new Table(cols);
+  return tableFromColumns(cols);
 }
 
 /** One column of JS values: numbers → float64, booleans → bool, strings → utf8; null/undefined/NaN → null. */

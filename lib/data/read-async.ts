@@ -58,11 +58,25 @@ function releaseWorker(w: Worker): void {
   idleWorker = { w, timer, onExit };
 }
 
-function inWorker<T>(job: object, transfer: ArrayBuffer[] = []): Promise<T> {
+const cancelled = () => new IpcaeError('ERR_CANCELLED', 'the table read was cancelled (its reader thread was stopped)');
+
+/**
+ * Runs a read on a reader thread. An aborted `signal` stops the thread at once (a parse of a huge
+ * file is never waited for) and rejects with ERR_CANCELLED.
+ */
+function inWorker<T>(job: object, transfer: ArrayBuffer[] = [], signal?: AbortSignal): Promise<T> {
   const site = new Error();
+  if (signal?.aborted) return Promise.reject(cancelled());
   return new Promise<T>((resolve, reject) => {
     const w = takeWorker();
+    const onAbort = () => {
+      cleanup();
+      void w.terminate();
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = () => {
+      signal?.removeEventListener('abort', onAbort);
       w.off('message', onMessage);
       w.off('error', onError);
       w.off('exit', onExit);
@@ -104,23 +118,28 @@ const big = (input: TableInput) => {
   return input instanceof Uint8Array && input.byteLength >= WORKER_THRESHOLD_BYTES;
 };
 
-/** Reads any table input and prepares it for the trainer, off the event loop. */
-export async function readAndPrepare(input: TableInput, o: TablePrepOptions): Promise<{ prep: PreparedTable; meta: ReadMeta }> {
+/**
+ * Reads any table input and prepares it for the trainer, off the event loop. signal: stops the
+ * read (ERR_CANCELLED) within moments, however large the file.
+ */
+export async function readAndPrepare(input: TableInput, o: TablePrepOptions, signal?: AbortSignal): Promise<{ prep: PreparedTable; meta: ReadMeta }> {
+  if (signal?.aborted) throw cancelled();
   if (big(input)) {
     const job = typeof input === 'string' ? { op: 'prepare', file: input, options: o } : { op: 'prepare', bytes: input, options: o };
     // Bytes are copied for the worker (structured clone): the caller keeps its buffer.
-    return inWorker<{ prep: PreparedTable; meta: ReadMeta }>(job);
+    return inWorker<{ prep: PreparedTable; meta: ReadMeta }>(job, [], signal);
   }
   const r = readTableSync(input);
   const prep = await prepareTableAsync(r.table, o);
   return { prep, meta: { format: r.format, file: r.file, dropped: r.dropped, rows: r.table.numRows } };
 }
 
-/** Reads any table input as an Arrow table, off the event loop for large files. */
-export async function readTableAsync(input: TableInput): Promise<{ table: Table; meta: ReadMeta }> {
+/** Reads any table input as an Arrow table, off the event loop for large files (signal: as readAndPrepare's). */
+export async function readTableAsync(input: TableInput, opts: { signal?: AbortSignal } = {}): Promise<{ table: Table; meta: ReadMeta }> {
+  if (opts.signal?.aborted) throw cancelled();
   if (big(input)) {
     const job = typeof input === 'string' ? { op: 'read', file: input } : { op: 'read', bytes: input };
-    const m = await inWorker<{ ipc: Uint8Array; meta: ReadMeta }>(job);
+    const m = await inWorker<{ ipc: Uint8Array; meta: ReadMeta }>(job, [], opts.signal);
     return { table: tableFromIPC(m.ipc), meta: m.meta };
   }
   const r = readTableSync(input);

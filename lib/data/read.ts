@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import { DataType, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { IpcaeError, describe } from '../errors.js';
 import { registerArrowCodecs } from './codecs.js';
 import { readCsv } from './csv.js';
@@ -64,6 +64,12 @@ function otherFormat(b: Uint8Array): string {
 
 const dataError = (msg: string) => new IpcaeError('ERR_DATA', msg);
 
+/** The most bytes a gzipped table may inflate to: 2 GiB, or IPCAE_MAX_INFLATED_BYTES. */
+export function maxInflatedBytes(): number {
+  const v = Number(process.env.IPCAE_MAX_INFLATED_BYTES);
+  return Number.isSafeInteger(v) && v > 0 ? v : 2 ** 31;
+}
+
 /** Reads bytes whose format is recognised by content; `name` is used in messages. */
 export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
   if (bytes.length === 0) throw dataError(`${name}: the file is empty; expected ${READABLE_FORMATS}`);
@@ -71,9 +77,14 @@ export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
   switch (format) {
     case 'gzip': {
       let inner: Uint8Array;
+      const limit = maxInflatedBytes();
       try {
-        inner = gunzipSync(bytes);
+        inner = gunzipSync(bytes, { maxOutputLength: limit });
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+          throw dataError(
+            `${name}: the gzip file inflates to more than ${limit} bytes (${(limit / 2 ** 20).toFixed(0)} MiB, ipcae's limit for one table: a gzip bomb, or a table too large to read whole); set IPCAE_MAX_INFLATED_BYTES to allow more`,
+          );
         throw dataError(`${name}: a damaged or truncated gzip file (${(e as Error).message})`);
       }
       return readTableBytes(inner, `${name} (gunzipped)`);
@@ -92,6 +103,8 @@ export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
       } catch (e) {
         throw dataError(`${name}: a damaged Arrow IPC ${format === 'arrow-file' ? 'file' : 'stream'} (${(e as Error).message})`);
       }
+      emptyNamesOfArrow(bytes, table, name);
+      checkBuffers(table, name);
       return checked({ table, format, dropped: [] }, name);
     }
     case 'parquet': {
@@ -108,6 +121,44 @@ export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
     default:
       throw dataError(`${name}: ${otherFormat(bytes)}; expected ${READABLE_FORMATS}`);
   }
+}
+
+/**
+ * apache-arrow reads a field written without a name (apache-arrow JS writes '' that way) as 'null'.
+ * A column really named 'null' has those four bytes in the file (its schema); when the file has
+ * them nowhere, the 'null' columns had empty names: an error naming them, as for every other format.
+ */
+function emptyNamesOfArrow(bytes: Uint8Array, table: Table, name: string): void {
+  const nulls = table.schema.fields.map((f, j) => [f.name, j] as const).filter(([n]) => n === 'null');
+  if (!nulls.length || Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('null')) return;
+  throw dataError(`${name}: column ${nulls.map(([, j]) => j + 1).join(', ')} ha${nulls.length > 1 ? 've' : 's'} an empty name: every column needs a name`);
+}
+
+/**
+ * Every record batch's buffers hold what its length claims: a damaged or hostile file (a length of
+ * 2^40, a batch longer than its buffers) is an error naming the file, never a RangeError or values
+ * read past the end as missing.
+ */
+function checkBuffers(table: Table, name: string): void {
+  table.schema.fields.forEach((f, j) => {
+    let batch = 0;
+    for (const d of table.getChildAt(j)!.data as Data[]) {
+      const end = d.offset + d.length;
+      const short = (what: string) =>
+        dataError(`${name}: a damaged Arrow IPC file: record batch ${batch + 1} says ${d.length} rows but column '${f.name}' has ${what}`);
+      if (!Number.isSafeInteger(end) || d.length < 0) throw short('an impossible length');
+      const t = d.type as DataType;
+      if (d.nullCount !== 0 && d.nullBitmap && d.nullBitmap.length > 0 && d.nullBitmap.length * 8 < end) throw short('a validity bitmap for fewer');
+      if (DataType.isBool(t)) {
+        if ((d.values?.length ?? 0) * 8 < end) throw short('values for fewer');
+      } else if (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || DataType.isBinary(t)) {
+        if ((d.valueOffsets?.length ?? 0) < end + 1) throw short('offsets for fewer');
+      } else if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t) || DataType.isDate(t) || DataType.isTimestamp(t) || DataType.isDictionary(t)) {
+        if ((d.values?.length ?? 0) < end * d.stride) throw short('values for fewer');
+      }
+      batch++;
+    }
+  });
 }
 
 function checked(r: ReadResult, name: string): ReadResult {

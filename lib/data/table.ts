@@ -82,8 +82,13 @@ function categoriesOf(v: Vector): string[] {
 function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, PreparedTable> {
   const fields = table.schema.fields;
   const names = fields.map((f) => f.name);
-  const has = (c: string) => names.includes(c);
-  const col = (c: string) => table.getChildAt(names.indexOf(c))!;
+  // name → column index: every lookup is O(1) (a table may have a million columns)
+  const index = new Map<string, number>();
+  names.forEach((n, i) => {
+    if (!index.has(n)) index.set(n, i);
+  });
+  const has = (c: string) => index.has(c);
+  const col = (c: string) => table.getChildAt(index.get(c)!)!;
   if (o.target !== undefined && !has(o.target)) throw bad(`Expected a column named '${o.target}' for target; the table has ${list(names)}`);
   const splitCol = o.split?.column;
   if (splitCol !== undefined && !has(splitCol)) throw bad(`Expected a column named '${splitCol}' for split.column; the table has ${list(names)}`);
@@ -106,8 +111,8 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
   for (const c of o.exclude ?? []) if (!role.has(c)) role.set(c, 'excluded');
   const chosen = o.features ? new Set(o.features) : undefined;
   for (const c of o.features ?? []) if (role.has(c)) throw bad(`Expected features not to include ${role.get(c)} ('${c}')`);
-  const numeric: string[] = [];
-  const categorical: string[] = [];
+  const numeric = new Set<string>();
+  const categorical = new Set<string>();
   const refusedText: string[] = [];
   const refused: string[] = [];
   for (const f of fields) {
@@ -120,8 +125,11 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
       continue;
     }
     const p = columnPolicy(f.type);
-    if (p.kind === 'numeric') numeric.push(f.name);
-    else if (p.kind === 'category') (onehot ? categorical : refusedText).push(f.name);
+    if (p.kind === 'numeric') numeric.add(f.name);
+    else if (p.kind === 'category') {
+      if (onehot) categorical.add(f.name);
+      else refusedText.push(f.name);
+    }
     else if (p.kind === 'null' && !chosen) ignored.push({ column: f.name, reason: p.reason! });
     else refused.push(`'${f.name}' (${p.reason})`);
   }
@@ -135,8 +143,8 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
   const encodings: OneHotEncoding[] = [];
   const sources: { name: string; values: () => Float32Array | Float64Array }[] = [];
   for (const f of fields) {
-    if (numeric.includes(f.name)) sources.push({ name: f.name, values: () => numericValues(col(f.name)) });
-    else if (categorical.includes(f.name)) {
+    if (numeric.has(f.name)) sources.push({ name: f.name, values: () => numericValues(col(f.name)) });
+    else if (categorical.has(f.name)) {
       const v = col(f.name);
       const cats = categoriesOf(v);
       encodings.push({ column: f.name, categories: cats });
@@ -147,7 +155,8 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
   }
   const featureNames = sources.map((s) => s.name);
   if (featureNames.length === 0) throw bad(`Expected at least one numeric feature column; found none among ${list(names)}`);
-  const clash = featureNames.filter((f, i) => featureNames.indexOf(f) !== i);
+  const seen = new Set<string>();
+  const clash = featureNames.filter((f) => seen.size === seen.add(f).size);
   if (clash.length) throw bad(`Expected distinct feature names but one-hot encoding makes ${list([...new Set(clash)])} twice`);
   const D = featureNames.length;
 
@@ -245,6 +254,10 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
       if (st.inf !== 0) throw bad(`Expected finite values in column '${featureNames[j]}' but found ${st.inf > 0 ? 'Inf' : '-Inf'} (row ${st.infRow})`);
       if (st.nulls) missing.push(`${st.nulls} in '${featureNames[j]}'`);
       const mean = st.cnt ? st.sum / st.cnt : 0;
+      if (st.nulls && impute === 'mean' && st.cnt === 0)
+        throw bad(
+          `Expected values to impute column '${featureNames[j]}' from, but it has none in the ${rows.train.length} training rows (a column without measurements): list it in exclude (--exclude)`,
+        );
       if (st.nulls && impute === 'mean') {
         c = c instanceof Float64Array ? c : Float64Array.from(c); // never write into the caller's table
         for (let i = 0; i < n; i++) if (c[i] !== c[i]) c[i] = mean;

@@ -6,7 +6,7 @@ import { tableToIPC, type Table } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic } from '../files/atomic.js';
 import { outputError } from '../files/dirs.js';
-import { textColumn } from './columns.js';
+import { columnPolicy, textColumn } from './columns.js';
 
 export const WRITABLE = '.arrow, .feather or .ipc (Arrow IPC file), .parquet, .csv, .tsv or .jsonl';
 
@@ -25,7 +25,21 @@ function jsonValue(v: unknown): unknown {
 
 const quote = (s: string, sep: string) => (/["\r\n]/.test(s) || s.includes(sep) ? `"${s.replace(/"/g, '""')}"` : s);
 
-export function writeTable(file: string, table: Table): void {
+// A text cell a spreadsheet would read as a formula (OWASP "CSV injection"): it starts with = + - @,
+// a tab or a carriage return (or their full-width forms). Such cells get a leading ' (a spreadsheet
+// shows the text; pandas and R read the ' as part of it).
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+export const escapeFormula = (s: string) => (FORMULA_START.test(s) ? `'${s}` : s);
+
+export interface WriteTableOptions {
+  /**
+   * CSV/TSV: text cells and column names that a spreadsheet would run as formulas get a leading '
+   * ('escape', the default), or are written as they are ('raw'). Numbers are never changed.
+   */
+  formulas?: 'escape' | 'raw';
+}
+
+export function writeTable(file: string, table: Table, opts: WriteTableOptions = {}): void {
   let bytes: string | Uint8Array;
   if (/\.(arrow|feather|ipc)$/i.test(file)) bytes = tableToIPC(table, 'file');
   else if (/\.parquet$/i.test(file)) {
@@ -40,10 +54,13 @@ export function writeTable(file: string, table: Table): void {
   }
   else if (/\.(csv|tsv)$/i.test(file)) {
     const sep = /\.tsv$/i.test(file) ? '\t' : ',';
+    const raw = opts.formulas === 'raw';
+    const cell = (text: string, isText: boolean) => quote(isText && !raw ? escapeFormula(text) : text, sep);
     const names = table.schema.fields.map((f) => f.name);
+    const isText = table.schema.fields.map((f) => columnPolicy(f.type).kind !== 'numeric');
     const cols = names.map((_, j) => textColumn(table.getChildAt(j)!));
-    const lines = [names.map((n) => quote(n, sep)).join(sep)];
-    for (let i = 0; i < table.numRows; i++) lines.push(cols.map((c) => (c[i] === null ? '' : quote(c[i]!, sep))).join(sep));
+    const lines = [names.map((n) => cell(n, true)).join(sep)];
+    for (let i = 0; i < table.numRows; i++) lines.push(cols.map((c, j) => (c[i] === null ? '' : cell(c[i]!, isText[j]))).join(sep));
     bytes = lines.join('\n') + '\n';
   } else throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected an output file ending in ${WRITABLE} but received ${file}`);
   try {

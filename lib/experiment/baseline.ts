@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { capabilities, preload } from '../train/trainer.js';
+import { readFileParts, sha256Parts } from '../files/bytes.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError } from '../errors.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
@@ -51,6 +52,9 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
   const hidden = cfg.decoder.hidden;
   if (hidden.length !== 1)
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `decoder.hidden: the ${method} baseline has one hidden layer (the paper's 200); expected one width but received [${hidden.join(', ')}]`);
+  // K features out of D: more than D would "select" every feature and report K (nothing is written first)
+  if (cfg.k > data.inputDim)
+    throw new IpcaeError('ERR_INVALID_ARGUMENT', `k: expected at most ${data.inputDim} (the features of ${data.name}) but received ${cfg.k}`);
   const base = { ...retrainOptions(cfg, data), hidden: hidden[0] };
   const opened = await openRunDirectory(outDir, resolved, data, hooks);
   try {
@@ -202,7 +206,8 @@ function writePathCheckpoint(outDir: string, c: LassoNetCheckpoint, time: Sittin
   const generation = prev + 1;
   const files = c.states.map((_, i) => `lassonet-state-${generation}-${i}.bin`);
   c.states.forEach((b, i) => writeAtomic(path.join(outDir, files[i]), b));
-  writeJsonAtomic(path.join(outDir, PATH_FILE), { generation, epochs: c.epochs, parts: c.parts, files, tracks: c.tracks, ...time });
+  const sha256 = c.states.map((b) => sha256Parts(b));
+  writeJsonAtomic(path.join(outDir, PATH_FILE), { generation, epochs: c.epochs, parts: c.parts, files, sha256, tracks: c.tracks, ...time });
   for (const f of readdirSync(outDir)) {
     const m = /^lassonet-state-(\d+)-\d+\.bin$/.exec(f);
     if (m && Number(m[1]) !== generation) rmSync(path.join(outDir, f), { force: true });
@@ -213,8 +218,14 @@ function readPathCheckpoint(outDir: string): (LassoNetCheckpoint & SittingsRecor
   const file = path.join(outDir, PATH_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { epochs: number; parts: number[][]; files: string[]; tracks: LassoNetCheckpoint['tracks'] } & SittingsRecord;
-    return { epochs: j.epochs, parts: j.parts, tracks: j.tracks, states: j.files.map((f) => readFileSync(path.join(outDir, f))), seconds: j.seconds, sittings: j.sittings };
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { epochs: number; parts: number[][]; files: string[]; sha256?: string[]; tracks: LassoNetCheckpoint['tracks'] } & SittingsRecord;
+    const states = j.files.map((f, i) => {
+      const parts = readFileParts(path.join(outDir, f));
+      // path.json written before the states had checksums has none: the native fingerprint check remains
+      if (j.sha256 && sha256Parts(parts) !== j.sha256[i]) throw new Error(`${f} is damaged (its sha256 differs from the one path.json recorded)`);
+      return parts;
+    });
+    return { epochs: j.epochs, parts: j.parts, tracks: j.tracks, states, seconds: j.seconds, sittings: j.sittings };
   } catch (e) {
     throw new IpcaeError('ERR_DATA', `${file} or a state file it names is not readable (${(e as Error).message}); --restart to walk the path again`);
   }

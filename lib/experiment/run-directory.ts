@@ -23,6 +23,8 @@ export interface RunHooks {
   /** Called once training is about to start (after a resume, from that epoch). */
   onStart?: (info: { resumedFromEpoch: number; epochs: number; device: string }) => void;
   signal?: AbortSignal;
+  /** Bytes a run may use (default: the machine's or the cgroup's memory); a larger estimate is refused (ERR_MEMORY_BUDGET). */
+  memoryLimit?: number;
 }
 
 /**
@@ -56,6 +58,8 @@ export async function openRunDirectory(
     if (existsSync(summaryFile)) {
       // finished before (summary.json is the commit point: written last)
       finished = readJson(summaryFile) as Summary;
+      if (finished === null || typeof finished !== 'object' || !Array.isArray(finished.seeds) || typeof finished.method !== 'string')
+        throw new IpcaeError('ERR_DATA', `${summaryFile} is not the summary of an ipcae run (another program's file?); choose another --out, or --restart to replace it`);
       const diverged = divergedError(finished, outDir);
       if (diverged) throw diverged;
     }

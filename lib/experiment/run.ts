@@ -25,12 +25,58 @@ import { metricsToIPC } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { RunClock } from './sittings.js';
+import { availableMemory, estimateMemory, formatGiB, type MemoryEstimate } from '../train/memory-model.js';
 import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
+
+/** The memory model's estimate for a run of a selector method (undefined for the baselines: not modelled). */
+export function estimateRun(cfg: ExperimentConfig, data: PreparedDataset): MemoryEstimate | undefined {
+  if (isBaselineMethod(cfg.method)) return undefined;
+  const m = methodOptions(cfg.method, cfg.gjsdLambda);
+  return estimateMemory({
+    inputDim: data.inputDim,
+    rows: { train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length },
+    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
+    task: cfg.task,
+    k: cfg.k,
+    selector: m.selector ?? 'ip',
+    ipWeights: m.ipWeights,
+    p: cfg.p,
+    hidden: cfg.decoder.hidden,
+    batchSize: cfg.batchSize,
+    replicas: cfg.seeds.length,
+    noise: cfg.noise,
+  });
+}
+
+/**
+ * ERR_MEMORY_BUDGET when the estimate exceeds `limit`: the numbers, and what to change (how many
+ * seeds fit, a smaller P, CAE, per-batch noise). Nothing has been written when it throws.
+ */
+export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, e: MemoryEstimate, limit: number): void {
+  if (e.peakBytes <= limit) return;
+  const perSeed = (e.terms.state + Math.max(e.terms.step, e.terms.evaluation, e.terms.checkpoint)) / cfg.seeds.length;
+  const fixed = e.peakBytes - perSeed * cfg.seeds.length;
+  const seedsFit = Math.max(0, Math.floor((limit - fixed) / perSeed));
+  const hints = [
+    ...(cfg.seeds.length > 1 && seedsFit >= 1 ? [`fewer seeds per run (${seedsFit} of the ${cfg.seeds.length} fit; run the others with another --seeds and --out)`] : []),
+    ...(cfg.method.startsWith('ip-') && (cfg.p === 0 || cfg.p > 256) ? [`a smaller embedding size (--p 256, say; P = ${cfg.p || data.inputDim} now)`] : []),
+    ...(cfg.method.startsWith('ip-') ? ['--method cae (no P × D matrix)'] : []),
+    ...(cfg.noise === 'per-batch' ? ['--noise per-sample (no softmax per replica held)'] : []),
+  ];
+  throw new IpcaeError(
+    'ERR_MEMORY_BUDGET',
+    `This run needs about ${formatGiB(e.peakBytes)} of memory (estimated before training: ${e.parametersPerReplica.toLocaleString('en-US')} parameters per seed × ${cfg.seeds.length} seed(s), D = ${data.inputDim}, K = ${cfg.k}) but ${formatGiB(limit)} is available (--memory-limit or the machine's memory); nothing was trained or written. ${hints.length ? `Try ${hints.join('; or ')}.` : ''}`.trim(),
+  );
+}
 
 export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
   if (isBaselineMethod(cfg.method)) return runBaseline(cfg, data, outDir, hooks);
   const method = cfg.method;
+  // The memory model, before anything is allocated or written: a run that cannot fit is refused now.
+  const estimate = estimateRun(cfg, data)!;
+  const memoryLimit = hooks.memoryLimit ?? availableMemory();
+  checkMemoryBudget(cfg, data, estimate, memoryLimit);
   const started = new Date();
   const options: TrainerOptionsInput = {
     ...methodOptions(method, cfg.gjsdLambda),
@@ -66,7 +112,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     const history: EpochMetrics[] = [];
     const checkpoint = loadCheckpoint(outDir);
     if (checkpoint) {
-      await trainer.loadState(checkpoint.state);
+      await trainer.loadArchive(checkpoint.state);
       history.push(...checkpoint.history);
       history.splice(trainer.info().epoch);
       if (checkpoint.warning) hooks.onWarning?.(checkpoint.warning);
@@ -82,6 +128,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
       command: process.argv.join(' '),
       started: started.toISOString(),
       resumedFromEpoch: trainer.info().epoch,
+      memory: { estimatedPeakBytes: Math.round(estimate.peakBytes), limitBytes: memoryLimit, terms: estimate.terms, parametersPerReplica: estimate.parametersPerReplica },
       ...(checkpoint?.warning ? { resumeWarning: checkpoint.warning } : {}),
       data: {
         name: data.name,
@@ -98,7 +145,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     let metricsWritten = -1; // epochs in metrics.arrow as this process last wrote it
     const save = async () => {
       const metrics = metricsToIPC(history);
-      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveState(), history, ...clock.record() }, metrics);
+      saveCheckpoint(outDir, { epoch: trainer.info().epoch, state: await trainer.saveArchive(), history, ...clock.record() }, metrics);
       writeAtomic(metricsFile, metrics);
       metricsWritten = history.length;
     };

@@ -156,9 +156,21 @@ export function summarize(
   };
 }
 
+/** Whether the summary has a result: some seed did not diverge (a run whose seeds all diverged has none). */
+export const hasResult = (s: Pick<Summary, 'seeds' | 'mean'>): boolean => s.seeds.length > 0 && typeof s.mean === 'number' && Number.isFinite(s.mean);
+
+/** What a table shows for a run whose seeds all diverged. */
+export const DIVERGED_CELL = 'diverged (no seed has a result)';
+
 export function formatValue(s: Summary): string {
-  return s.metric === 'accuracy' ? `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}` : `${s.mean.toExponential(2)} ± ${s.std.toExponential(2)}`;
+  if (!hasResult(s)) return DIVERGED_CELL;
+  const std = typeof s.std === 'number' && Number.isFinite(s.std) ? s.std : NaN;
+  return s.metric === 'accuracy' ? `${s.mean.toFixed(2)} ± ${std.toFixed(2)}` : `${s.mean.toExponential(2)} ± ${std.toExponential(2)}`;
 }
+
+/** The mean unique percentage, or '—' where no seed has a result. */
+export const formatUnique = (s: Summary, digits = 0): string =>
+  typeof s.meanUniquePct === 'number' && Number.isFinite(s.meanUniquePct) ? s.meanUniquePct.toFixed(digits) : '—';
 
 export function summaryMarkdown(s: Summary): string {
   const lines = [
@@ -168,7 +180,7 @@ export function summaryMarkdown(s: Summary): string {
     ...(s.baselineSettings ? [Object.entries(s.baselineSettings).map(([k, v]) => `${k} ${v}`).join(' · '), ''] : []),
     `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : s.metric === 'mse' ? 'test MSE' : 'test reconstruction error'} | unique % | seeds |`,
     '|---|---|---|---|',
-    `| ${s.method} | ${formatValue(s)} | ${s.meanUniquePct.toFixed(1)} | ${s.seeds.length} |`,
+    `| ${s.method} | ${formatValue(s)} | ${formatUnique(s, 1)} | ${s.seeds.length} |`,
     '',
     s.evaluation
       ? `mean ± sample standard deviation over seeds; the test metric of a fresh MLP (one hidden layer of ${s.evaluation.hidden}, ReLU) trained ${s.evaluation.epochs} epochs on each seed's K features, at its best-validation epoch (the paper's protocol for the baselines).`

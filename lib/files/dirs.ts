@@ -1,7 +1,7 @@
 // Output directories: created by walking the path one component at a time (Node's recursive
 // mkdir spins forever under /proc), checked to be writable, and cleared of temporary files that
 // a killed process left behind.
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 
@@ -53,4 +53,36 @@ export function removeStrayTemporaries(dir: string): string[] {
   }
   for (const f of names) rmSync(path.join(dir, f), { force: true });
   return names;
+}
+
+/**
+ * Fails with ERR_OUTPUT unless `dir` could be created and written, without creating anything: the
+ * parts that exist must be directories, and the deepest existing one writable. (A refused run
+ * leaves no empty directory behind.)
+ */
+export function checkWritableDir(dir: string): void {
+  const abs = path.resolve(dir);
+  let p = abs;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOTDIR: a part above is a file; walking up finds it and names it
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw outputError(dir, e);
+      if (path.dirname(p) === p) throw outputError(dir, e);
+      p = path.dirname(p);
+      continue;
+    }
+    if (!st.isDirectory()) throw new IpcaeError('ERR_OUTPUT', `Cannot write ${dir}: ${p} is not a directory`);
+    try {
+      accessSync(p, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (e) {
+      throw outputError(dir, e);
+    }
+    // a path under /proc or /sys (or another pseudo file system) cannot hold new directories
+    if (p !== abs && /^\/(proc|sys)(\/|$)/.test(p)) throw new IpcaeError('ERR_OUTPUT', `Cannot write ${dir}: ${p} cannot hold new directories`);
+    return;
+  }
 }

@@ -3,7 +3,7 @@
 // written beside it ('<dir>.lock-holder.json'; proper-lockfile removes a stale lock with rmdir, so
 // nothing may live inside it), so that a lock left by a process that died on this host (SIGKILL, a
 // crash) is taken over at once instead of after 20 s.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import lockfile from 'proper-lockfile';
 import { IpcaeError } from '../errors.js';
@@ -47,7 +47,15 @@ async function tryLock(dir: string, waitMs: number) {
  * Locks `dir` (which must exist) for this process; resolves to the function that releases it.
  * waitMs: how long to keep trying while another process holds it (0: refuse at once).
  */
-export async function lockDirectory(dir: string, waitMs = 0): Promise<() => Promise<void>> {
+export async function lockDirectory(given: string, waitMs = 0): Promise<() => Promise<void>> {
+  // The lock belongs to the directory, not to the path that names it: two paths to one directory
+  // (a symlink, '..') take the same lock.
+  let dir = given;
+  try {
+    dir = realpathSync(given);
+  } catch {
+    // not there: lockfile says so below
+  }
   let release: () => Promise<void>;
   try {
     try {
@@ -69,10 +77,10 @@ export async function lockDirectory(dir: string, waitMs = 0): Promise<() => Prom
     if (err.code === 'ELOCKED')
       throw new IpcaeError(
         'ERR_OUTPUT',
-        `${dir} is being written by another ipcae process${h ? ` (pid ${h.pid} on ${h.host})` : ''}; wait for it to finish or choose another --out (lock: ${lockDir(dir)})`,
+        `${given} is being written by another ipcae process${h ? ` (pid ${h.pid} on ${h.host})` : ''}; wait for it to finish or choose another --out (lock: ${lockDir(dir)})`,
         { cause: e },
       );
-    throw new IpcaeError('ERR_OUTPUT', `Cannot lock ${dir}: ${err.message}`, { cause: e });
+    throw new IpcaeError('ERR_OUTPUT', `Cannot lock ${given}: ${err.message}`, { cause: e });
   }
   try {
     writeFileSync(holderFile(dir), JSON.stringify({ pid: process.pid, host: os.hostname() }));

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readMetrics } from '../experiment/metrics-file.js';
-import { formatValue, type Summary } from '../experiment/summary.js';
+import { formatUnique, formatValue, hasResult, type Summary } from '../experiment/summary.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { IpcaeError } from '../errors.js';
 import { SUGGESTION_RULE, suggestK } from '../stats/sweep.js';
@@ -21,7 +21,14 @@ export interface RunRecord {
 export function readRun(dir: string): RunRecord {
   const f = path.join(dir, 'summary.json');
   if (!existsSync(f)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `${dir}: no summary.json (the run has not finished)`);
-  const summary = JSON.parse(readFileSync(f, 'utf8')) as Summary;
+  let summary: Summary;
+  try {
+    summary = JSON.parse(readFileSync(f, 'utf8')) as Summary;
+  } catch (e) {
+    throw new IpcaeError('ERR_DATA', `${f} is not readable JSON (${(e as Error).message}): not the summary of an ipcae run`);
+  }
+  if (summary === null || typeof summary !== 'object')
+    throw new IpcaeError('ERR_DATA', `${f} is not the summary of an ipcae run`);
   if (!Array.isArray(summary.seeds) || typeof summary.mean !== 'number' && summary.mean !== null)
     throw new IpcaeError('ERR_DATA', `${f} is not the summary of a run (a Slurm experiment? compare its directory's tasks, or use ipcae slurm collect)`);
   const m = path.join(dir, 'metrics.arrow');
@@ -41,9 +48,24 @@ export function findRuns(dir: string, depth = 4): string[] {
     .flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? findRuns(path.join(dir, f), depth - 1) : []));
 }
 
-/** The runs of the given directories: each a run, or a parent whose runs are found inside. */
-export function readRuns(dirs: string[]): RunRecord[] {
+/** Run directories at or below `dir` that have started (config.json) but not finished (no summary.json). */
+export function findUnfinished(dir: string, depth = 4): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  if (existsSync(path.join(dir, 'config.json'))) return existsSync(path.join(dir, 'summary.json')) ? [] : [dir];
+  if (depth === 0) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? findUnfinished(path.join(dir, f), depth - 1) : []));
+}
+
+/**
+ * The runs of the given directories: each a run, or a parent whose runs are found inside.
+ * onSkipped: told of each unfinished run left out (it has no result yet).
+ */
+export function readRuns(dirs: string[], onSkipped?: (dir: string) => void): RunRecord[] {
   return dirs.flatMap((d) => {
+    if (!existsSync(d)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `${d} does not exist (expected a run directory, or a directory with runs inside)`);
+    if (onSkipped) for (const u of findUnfinished(d)) onSkipped(u);
     const found = findRuns(d);
     if (found.length === 0) {
       if (existsSync(path.join(d, 'summary.json'))) return [readRun(d)];
@@ -99,7 +121,7 @@ export function comparisonTable(summaries: Summary[], labels: string[] = summari
   const { cols, rows, at } = resultGrid(summaries, labels);
   const cell = (m: string, c: string) => {
     const s = at(m, c);
-    return s ? `${formatValue(s)} (UP ${s.meanUniquePct.toFixed(0)} %)` : '—';
+    return s ? (hasResult(s) ? `${formatValue(s)} (UP ${formatUnique(s)} %)` : formatValue(s)) : '—';
   };
   return [
     `| method | ${cols.join(' | ')} |`,
@@ -159,14 +181,17 @@ export function compareRuns(runs: RunRecord[]): string {
     if (rs.length < 2 || new Set(ks).size !== rs.length || ks.some((k) => !Number.isFinite(k))) continue;
     const s0 = rs[0].summary;
     const rows = rs.map((r, i) => ({ k: ks[i], mean: r.summary.mean, std: r.summary.std, r })).sort((a, b) => a.k - b.k);
-    const chosen = suggestK(rows, s0.metric === 'accuracy');
+    const valid = rows.filter((x) => hasResult(x.r.summary));
+    const chosen = valid.length ? suggestK(valid, s0.metric === 'accuracy') : undefined;
     lines.push(
       '',
-      `K sweep: ${s0.dataset} · ${s0.task} · ${s0.method} — suggested K = ${chosen} (${SUGGESTION_RULE}):`,
+      chosen !== undefined
+        ? `K sweep: ${s0.dataset} · ${s0.task} · ${s0.method} — suggested K = ${chosen} (${SUGGESTION_RULE}):`
+        : `K sweep: ${s0.dataset} · ${s0.task} · ${s0.method} — no K suggested: every run diverged`,
       '',
       '| K | test metric | unique % |',
       '|---|---|---|',
-      ...rows.map((x) => `| ${x.k}${x.k === chosen ? ' (suggested)' : ''} | ${formatValue(x.r.summary)} | ${x.r.summary.meanUniquePct.toFixed(0)} |`),
+      ...rows.map((x) => `| ${x.k}${x.k === chosen ? ' (suggested)' : ''} | ${formatValue(x.r.summary)} | ${formatUnique(x.r.summary)} |`),
     );
   }
   if (speed.length)

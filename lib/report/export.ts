@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromArrays, tableFromIPC, type Table } from 'apache-arrow';
-import { writeTable } from '../data/write.js';
+import { writeTable, type WriteTableOptions } from '../data/write.js';
 import { ensureDir } from '../files/dirs.js';
 import { IpcaeError } from '../errors.js';
 import { findRuns, readRun } from './compare.js';
@@ -46,7 +46,7 @@ export function selectionsTable(dir: string): Table {
 }
 
 /** Writes <out>/metrics.<ext> and <out>/selections.<ext> for each run at or below `dirs`. */
-export function exportRuns(dirs: string[], format: ExportFormat, out?: string): { run: string; files: string[] }[] {
+export function exportRuns(dirs: string[], format: ExportFormat, out?: string, opts: WriteTableOptions = {}): { run: string; files: string[] }[] {
   if (!EXPORT_FORMATS.includes(format)) throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected --format ${EXPORT_FORMATS.join(', ')} but received '${format}'`);
   const runs = dirs.flatMap((d) => {
     const found = findRuns(d);
@@ -60,11 +60,11 @@ export function exportRuns(dirs: string[], format: ExportFormat, out?: string): 
     const m = metricsTable(run);
     if (m) {
       const f = path.join(target, `metrics.${format}`);
-      writeTable(f, m);
+      writeTable(f, m, opts);
       files.push(f);
     }
     const f = path.join(target, `selections.${format}`);
-    writeTable(f, selectionsTable(run));
+    writeTable(f, selectionsTable(run), opts);
     files.push(f);
     return { run, files };
   });

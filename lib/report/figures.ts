@@ -66,6 +66,9 @@ function speedMarkers(runs: RunRecord[]): { markers: CurveMarker[]; rows: { cae:
   return { markers, rows };
 }
 
+/** A run has a curve when some epoch has a seed that had not diverged (a run whose seeds all diverged at once has none). */
+const hasCurve = (r: RunRecord) => Boolean(r.history?.some((h) => h.replicas.some((x) => !x.diverged && Number.isFinite(x.valLoss))));
+
 export interface FigureOptions {
   /** HxW for a user's image data (row-major features). */
   imageShape?: [number, number];
@@ -122,7 +125,7 @@ export function planReport(runs: RunRecord[], opts: FigureOptions = {}): ReportP
     const gslug = slug(group);
     const { markers, rows } = speedMarkers(rs);
     for (const r of rows) speed.push({ group, cae: labels[runs.indexOf(r.cae)], ip: labels[runs.indexOf(r.ip)], epochs: r.epochs, speedUp: r.speedUp, caeEpochs: r.cae.history!.length });
-    const withHistory = idx.filter((i) => runs[i].history?.length);
+    const withHistory = idx.filter((i) => hasCurve(runs[i]));
     if (withHistory.length)
       figures.push({
         group,
@@ -205,8 +208,8 @@ export async function drawRunFigures(dir: string, opts: FigureOptions = {}): Pro
   const s = run.summary;
   const label = s.method;
   const figures: Figure[] = [];
-  if (run.history?.length)
-    figures.push(curvesFigure({ name: 'curves', title: `${base(s.dataset)} · ${s.task} · ${label}: validation curves`, task: s.task, series: [{ label, history: run.history }] }));
+  if (hasCurve(run))
+    figures.push(curvesFigure({ name: 'curves', title: `${base(s.dataset)} · ${s.task} · ${label}: validation curves`, task: s.task, series: [{ label, history: run.history! }] }));
   const sel = selectionFigure(run, label, '', opts);
   if (sel) figures.push(sel);
   return drawFigures(figures, path.join(dir, 'figures'));

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { writeAtomic } from '../files/atomic.js';
 import { ensureDir } from '../files/dirs.js';
-import { formatValue } from '../experiment/summary.js';
+import { formatUnique, formatValue, hasResult } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
 import { ALL_METHODS as METHODS } from '../train/methods.js';
 import { readRuns, resultGrid, type RunRecord } from './compare.js';
@@ -27,7 +27,9 @@ export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
   const cell = (label: string, c: string) => {
     const s = at(label, c);
     if (!s) return '<td class="none">—</td>';
-    return `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${s.meanUniquePct.toFixed(0)} %</span> <span class="n">n = ${s.seeds.length}</span></td>`;
+    return hasResult(s)
+      ? `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${formatUnique(s)} %</span> <span class="n">n = ${s.seeds.length}</span></td>`
+      : `<td><span class="v diverged">${esc(formatValue(s))}</span></td>`;
   };
   return [
     '<table class="results">',
@@ -99,9 +101,9 @@ export interface ReportResult {
 }
 
 /** `ipcae report`: reads the runs at or below `dirs`, draws every figure they allow, writes the page. */
-export async function writeReport(dirs: string[], opts: FigureOptions & { out?: string } = {}): Promise<ReportResult> {
+export async function writeReport(dirs: string[], opts: FigureOptions & { out?: string; onSkipped?: (dir: string) => void } = {}): Promise<ReportResult> {
   if (!dirs.length) throw new IpcaeError('ERR_INVALID_ARGUMENT', 'Expected at least one run directory');
-  const runs = readRuns(dirs);
+  const runs = readRuns(dirs, opts.onSkipped);
   const out = opts.out ?? (dirs.length === 1 ? path.join(dirs[0], 'report') : 'report');
   ensureDir(out);
   const plan = planReport(runs, opts);

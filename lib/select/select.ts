@@ -1,8 +1,8 @@
 // The pipeline API: fit on an Arrow table, get the K selected columns by name, transform new
 // tables, save and load the fitted selector (in the spirit of scikit-learn's fit / transform / get_support).
 import { readFileSync } from 'node:fs';
-import { Table, makeVector, type Vector } from 'apache-arrow';
-import { columnPolicy, numericColumn } from '../data/columns.js';
+import { Table, Vector, makeVector } from 'apache-arrow';
+import { columnPolicy, numericColumn, tableFromColumns } from '../data/columns.js';
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
@@ -139,14 +139,21 @@ export class FeatureSelection {
       throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected the selected column(s) ${missing.map((m) => `'${m}'`).join(', ')} in the table; it has ${names.map((m) => `'${m}'`).join(', ')}`);
     const cols: Record<string, Vector> = {};
     for (const f of unique) {
-      if (names.includes(f)) cols[f] = t.getChildAt(names.indexOf(f))!;
-      else {
+      if (names.includes(f)) {
+        const v = t.getChildAt(names.indexOf(f))!;
+        const policy = columnPolicy(v.type);
+        if (policy.kind !== 'numeric')
+          throw new IpcaeError('ERR_INVALID_ARGUMENT', `Expected the selected column '${f}' to hold numbers (as it did when fitted) but it is ${policy.typeName}: ${policy.reason}`);
+        // A column of another apache-arrow copy (Arquero, another version) becomes one of ours:
+        // float64, nulls as NaN (a Table cannot hold another copy's vectors)
+        cols[f] = v instanceof Vector ? v : makeVector(numericColumn(v));
+      } else {
         const { column, value } = encoded.get(f)!;
         const text = textColumn(t.getChildAt(names.indexOf(column))!);
         cols[f] = makeVector(Float32Array.from(text, (x) => (x === null ? NaN : x === value ? 1 : 0)));
       }
     }
-    return new Table(cols);
+    return tableFromColumns(cols);
   }
 
   /**
@@ -191,7 +198,7 @@ export class FeatureSelection {
       for (let i = 0; i < n; i++) col[i] = out[i * D + j] * d.scaling.scale[j] + d.scaling.offset[j];
       cols[f] = makeVector(col);
     });
-    return new Table(cols);
+    return tableFromColumns(cols);
   }
 
   /** The saved decoder's outputs (rows × D, scaled units) for scaled rows x (rows × D) on this selection. */
@@ -309,7 +316,15 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   });
   try {
     await trainer.setData(prep.splits);
-    const r = await trainer.fit({ epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
+    let r;
+    try {
+      r = await trainer.fit({ epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
+    } catch (e) {
+      // The caller of selectFeatures never saw a trainer: say what was stopped in its words.
+      if (e instanceof IpcaeError && e.code === 'ERR_CANCELLED')
+        throw new IpcaeError('ERR_CANCELLED', `selectFeatures was cancelled (signal aborted) after ${trainer.info().epoch} of ${o.epochs} epochs; nothing was selected`, { cause: e });
+      throw e;
+    }
     // A seed whose loss became non-finite has no selection: it is left out, and the call fails
     // after the others (ERR_DIVERGED, with their selection as error.partial).
     const finished = r.replicas.filter((rep) => rep.divergedAtEpoch === null);
@@ -503,8 +518,11 @@ export interface KSweep {
  */
 export async function sweepK(input: TableInput, options: Omit<SelectOptions, 'k'> & { k: number[] }): Promise<KSweep> {
   const ks = options?.k;
-  if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1) || new Set(ks).size !== ks.length)
-    throw invalidArgument('options.k', 'a list of distinct positive integers (the K values to try)', ks);
+  if (!Array.isArray(ks) || ks.length === 0) throw invalidArgument('options.k', 'a non-empty list of distinct positive integers (the K values to try)', ks);
+  ks.forEach((k, i) => {
+    if (!Number.isInteger(k) || k < 1) throw invalidArgument(`options.k[${i}]`, 'a positive integer (the K values are distinct positive integers)', k);
+    if (ks.indexOf(k) !== i) throw invalidArgument(`options.k[${i}]`, `distinct positive integers (options.k[${ks.indexOf(k)}] is ${k} too)`, k);
+  });
   // The table is read and converted once; each K trains on the same matrices.
   const sorted = [...ks].sort((a, b) => a - b);
   const parsed = sorted.map((k) => parseOrThrow(selectOptionsSchema, { ...options, k }, 'options'));

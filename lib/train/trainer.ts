@@ -11,6 +11,10 @@ import {
 import { IpcaeError, fromNative, invalidArgument, native } from '../errors.js';
 import { resolveTrainerOptions, type TrainerOptions, type TrainerOptionsInput } from './options.js';
 import { temperatures, type TemperatureSchedule, DEFAULT_SCHEDULE } from './schedule.js';
+import { constants as bufferConstants } from 'node:buffer';
+import { joinParts, readFileParts, totalLength } from '../files/bytes.js';
+import { formatBytes, writeAtomic } from '../files/atomic.js';
+import { openState, signState } from './state-format.js';
 
 export interface SplitInput {
   /** Row-major features, rows × inputDim. */
@@ -253,16 +257,73 @@ export class Trainer {
     }));
   }
 
+  /**
+   * The whole trainer state (parameters, best parameters, Adam moments, counters) as signed bytes:
+   * a checksum and the configuration's fingerprint, both checked by loadState. Resolves to one
+   * Buffer; a state too large for one Buffer (Node's limit, 4 GiB on Node 20) is refused with
+   * ERR_OUT_OF_MEMORY: use saveStateParts() or saveStateTo(file) for those.
+   */
   async saveState(): Promise<Buffer> {
+    const parts = await this.saveStateParts();
+    const size = totalLength(parts);
+    if (size > bufferConstants.MAX_LENGTH)
+      throw new IpcaeError('ERR_OUT_OF_MEMORY', `The trainer state is ${formatBytes(size)}, more than one Buffer holds (${formatBytes(bufferConstants.MAX_LENGTH)}); use saveStateParts() (an array of Buffers) or saveStateTo(file)`);
+    return joinParts(parts);
+  }
+
+  /** saveState's bytes as an array of Buffers (a state of any size; loadState takes the array). */
+  async saveStateParts(): Promise<Buffer[]> {
+    const archive = await this.saveArchive();
+    return signState(archive, this.native.fingerprint());
+  }
+
+  /** Writes saveState's bytes to `file` atomically (streamed: a state of any size). */
+  async saveStateTo(file: string): Promise<void> {
+    writeAtomic(file, await this.saveStateParts());
+  }
+
+  /**
+   * Restores a state saved by saveState / saveStateParts (a Buffer, a Uint8Array or an array of
+   * them). Refused with ERR_INVALID_ARGUMENT when any byte was changed (checksum) or the state
+   * belongs to another configuration. A state saved before states were signed (a bare archive)
+   * still loads, with a warning (process 'warning' event, code IPCAE_UNSIGNED_STATE).
+   */
+  async loadState(state: Buffer | Uint8Array | readonly Uint8Array[]): Promise<void> {
+    if (!(state instanceof Uint8Array) && !(Array.isArray(state) && state.every((b) => b instanceof Uint8Array)))
+      throw invalidArgument('state', 'a Buffer, a Uint8Array or an array of them (as saveState / saveStateParts give)', state);
+    const opened = openState(state, this.native.fingerprint());
+    if (!opened.signed)
+      process.emitWarning('this trainer state has no checksum (saved by an older ipcae): it cannot be checked for damage; save it again to sign it', {
+        code: 'IPCAE_UNSIGNED_STATE',
+      });
+    await this.loadArchive(opened.archive);
+  }
+
+  /** Reads a state written by saveStateTo (a file of any size). */
+  async loadStateFrom(file: string): Promise<void> {
+    let parts: Buffer[];
+    try {
+      parts = readFileParts(file);
+    } catch (e) {
+      throw new IpcaeError('ERR_INVALID_ARGUMENT', `Cannot read the trainer state ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    await this.loadState(parts);
+  }
+
+  /**
+   * The native archive alone, in parts, without the signature: for run directories, whose
+   * checkpoint file carries its own checksum over it.
+   */
+  async saveArchive(): Promise<Buffer[]> {
     const n = this.native;
     return native(() => n.saveState());
   }
 
-  async loadState(state: Buffer | Uint8Array): Promise<void> {
-    if (!(state instanceof Uint8Array)) throw invalidArgument('state', 'a Buffer', state);
+  /** Loads a native archive (parts) as saveArchive gives it; the native side checks the fingerprint. */
+  async loadArchive(archive: readonly Uint8Array[]): Promise<void> {
     const n = this.native;
-    const buf = Buffer.isBuffer(state) ? state : Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-    await native(() => n.loadState(buf));
+    const bufs = archive.map((b) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
+    await native(() => n.loadState(bufs));
   }
 
   /** Loss and flat gradient on the first training batch at the current step's noise (for checks). */
@@ -275,15 +336,15 @@ export class Trainer {
     return this.native.getParameters(opts.best ?? false);
   }
 
-  /** One replica's parameters by name (the best-validation ones with best: true). */
+  /** One replica's parameters by name (the best-validation ones with best: true), float32. */
   replicaParameters(replica: number, opts: { best?: boolean } = {}): { name: string; shape: number[]; values: Float32Array }[] {
-    const all = this.getParameters(opts);
-    const R = this.replicas;
+    if (!Number.isInteger(replica) || replica < 0 || replica >= this.replicas) throw invalidArgument('replica', `an integer in [0, ${this.replicas})`, replica);
+    const all = this.native.getReplicaParameters(replica, opts.best ?? false);
     let off = 0;
     return this.parameterLayout().map((p) => {
       const n = p.shape.reduce((a, b) => a * b, 1);
-      const values = Float32Array.from(all.subarray(off + replica * n, off + (replica + 1) * n));
-      off += n * R;
+      const values = all.subarray(off, off + n);
+      off += n;
       return { name: p.name, shape: p.shape, values };
     });
   }

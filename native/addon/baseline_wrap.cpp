@@ -8,6 +8,7 @@
 #include "error_mapping.h"
 #include "hier_prox.h"
 #include "job.h"
+#include "state_bytes.h"
 #include "retrain.h"
 
 namespace ipcae_addon {
@@ -250,22 +251,22 @@ Napi::Value LassoNetWrap::Advance(const Napi::CallbackInfo& info) {
 }
 
 // Serialising a large state (COIL-20 reconstruction: a 1024 x 1024 skip layer and its moments per
-// replica) takes a noticeable time: off the JS thread, like training.
+// replica) takes a noticeable time: off the JS thread, like training. As the trainer's: an array of
+// Buffers out, a Buffer or an array of Buffers in.
 Napi::Value LassoNetWrap::SaveState(const Napi::CallbackInfo& info) {
   auto net = net_;
-  auto bytes = std::make_shared<std::string>();
+  auto chunks = std::make_shared<ChunkCollector>();
   return queueJob(
-      info.Env(), nullptr, [net, bytes](ipcae::Trainer*) { *bytes = net->saveState(); },
-      [bytes](Napi::Env env) -> Napi::Value { return Napi::Buffer<char>::Copy(env, bytes->data(), bytes->size()); });
+      info.Env(), nullptr, [net, chunks](ipcae::Trainer*) { net->saveState(chunks->sink()); },
+      [chunks](Napi::Env env) -> Napi::Value { return chunks->toJs(env); });
 }
 
 Napi::Value LassoNetWrap::LoadState(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  if (info.Length() < 1 || !info[0].IsBuffer()) invalid(env, "Expected loadState(Buffer)");
-  auto b = info[0].As<Napi::Buffer<char>>();
-  auto bytes = std::make_shared<std::string>(b.Data(), b.Length());
+  if (info.Length() < 1) invalid(env, "Expected loadState(Buffer | Buffer[])");
+  auto held = holdChunks(env, info[0], "loadState");
   auto net = net_;
-  return queueJob(env, nullptr, [net, bytes](ipcae::Trainer*) { net->loadState(*bytes); });
+  return queueJob(env, nullptr, [net, held](ipcae::Trainer*) { net->loadState(held->bytes); });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include "convert.h"
 #include "error_mapping.h"
 #include "job.h"
+#include "state_bytes.h"
 
 namespace ipcae_addon {
 
@@ -24,8 +25,10 @@ Napi::Function TrainerWrap::Init(Napi::Env env) {
                          InstanceMethod("finetune", &TrainerWrap::Finetune),
                          InstanceMethod("saveState", &TrainerWrap::SaveState),
                          InstanceMethod("loadState", &TrainerWrap::LoadState),
+                         InstanceMethod("fingerprint", &TrainerWrap::Fingerprint),
                          InstanceMethod("lossAndGradient", &TrainerWrap::LossAndGradient),
                          InstanceMethod("getParameters", &TrainerWrap::GetParameters),
+                         InstanceMethod("getReplicaParameters", &TrainerWrap::GetReplicaParameters),
                          InstanceMethod("setParameters", &TrainerWrap::SetParameters),
                          InstanceMethod("parameterLayout", &TrainerWrap::ParameterLayout),
                          InstanceMethod("info", &TrainerWrap::Info),
@@ -170,19 +173,24 @@ Napi::Value TrainerWrap::GetSelection(const Napi::CallbackInfo& info) {
       [sel](Napi::Env env) { return toJs(env, *sel); });
 }
 
+// The state as an array of Buffers (chunks): a state of any size, never one Buffer.
 Napi::Value TrainerWrap::SaveState(const Napi::CallbackInfo& info) {
-  auto bytes = std::make_shared<std::string>();
+  auto chunks = std::make_shared<ChunkCollector>();
   return queueJob(
-      info.Env(), this, [bytes](Trainer* t) { *bytes = t->saveState(); },
-      [bytes](Napi::Env env) -> Napi::Value { return Napi::Buffer<char>::Copy(env, bytes->data(), bytes->size()); });
+      info.Env(), this, [chunks](Trainer* t) { t->saveState(chunks->sink()); },
+      [chunks](Napi::Env env) -> Napi::Value { return chunks->toJs(env); });
 }
 
+// A Buffer or an array of Buffers (as SaveState gives them), read in place.
 Napi::Value TrainerWrap::LoadState(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  if (info.Length() < 1 || !info[0].IsBuffer()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected a Buffer for state");
-  auto b = info[0].As<Napi::Buffer<char>>();
-  auto bytes = std::make_shared<std::string>(b.Data(), b.Length());
-  return queueJob(env, this, [bytes](Trainer* t) { t->loadState(*bytes); });
+  if (info.Length() < 1) throwError(env, "ERR_INVALID_ARGUMENT", "Expected a Buffer or an array of Buffers for state");
+  auto held = holdChunks(env, info[0], "state");
+  return queueJob(env, this, [held](Trainer* t) { t->loadState(held->bytes); });
+}
+
+Napi::Value TrainerWrap::Fingerprint(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), idleTrainer(info.Env()).fingerprint());
 }
 
 Napi::Value TrainerWrap::LossAndGradient(const Napi::CallbackInfo& info) {
@@ -202,6 +210,19 @@ Napi::Value TrainerWrap::GetParameters(const Napi::CallbackInfo& info) {
   auto& t = idleTrainer(info.Env());
   const bool best = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
   return toFloat64(info.Env(), t.flatParameters(best));
+}
+
+Napi::Value TrainerWrap::GetReplicaParameters(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto& t = idleTrainer(env);
+  if (info.Length() < 1 || !info[0].IsNumber()) throwError(env, "ERR_INVALID_ARGUMENT", "Expected a replica index");
+  const int64_t r = info[0].As<Napi::Number>().Int64Value();
+  const bool best = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  torch::Tensor values;
+  guardedOrThrow(env, [&] { values = t.replicaParameters(r, best).contiguous(); });
+  auto out = Napi::Float32Array::New(env, static_cast<size_t>(values.numel()));
+  std::memcpy(out.Data(), values.data_ptr<float>(), static_cast<size_t>(values.numel()) * sizeof(float));
+  return out;
 }
 
 Napi::Value TrainerWrap::SetParameters(const Napi::CallbackInfo& info) {

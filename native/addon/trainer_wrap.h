@@ -33,8 +33,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Finetune(const Napi::CallbackInfo& info);
   Napi::Value SaveState(const Napi::CallbackInfo& info);
   Napi::Value LoadState(const Napi::CallbackInfo& info);
+  Napi::Value Fingerprint(const Napi::CallbackInfo& info);
   Napi::Value LossAndGradient(const Napi::CallbackInfo& info);
   Napi::Value GetParameters(const Napi::CallbackInfo& info);
+  Napi::Value GetReplicaParameters(const Napi::CallbackInfo& info);
   Napi::Value SetParameters(const Napi::CallbackInfo& info);
   Napi::Value ParameterLayout(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);

@@ -202,6 +202,12 @@ torch::Tensor longs(const std::vector<int64_t>& v) { return torch::tensor(v, tor
 }  // namespace
 
 std::string LassoNet::saveState() const {
+  std::string out;
+  saveState([&](const char* data, size_t size) { out.append(data, size); });
+  return out;
+}
+
+void LassoNet::saveState(const ByteSink& sink) const {
   torch::NoGradGuard noGrad;
   torch::serialize::OutputArchive a;
   a.write("fingerprint", c10::IValue(fingerprint()));
@@ -220,12 +226,12 @@ std::string LassoNet::saveState() const {
   a.write("best_obj", doubles(bestObj_));
   a.write("stage_epochs", longs(stageEpochs_));
   a.write("since_best", longs(sinceBest_));
-  std::ostringstream out;
-  a.save_to(out);
-  return out.str();
+  save_archive(a, sink);
 }
 
-void LassoNet::loadState(const std::string& bytes) {
+void LassoNet::loadState(const std::string& bytes) { loadState(ByteChunks(bytes)); }
+
+void LassoNet::loadState(const ByteChunks& bytes) {
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;
   open_checked_archive(a, bytes, "ipcae LassoNet state", fingerprint());

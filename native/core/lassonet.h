@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "archive.h"
 #include "baseline.h"
 #include "mlp.h"
 
@@ -36,7 +37,9 @@ class LassoNet {
   bool done() const;
   // The whole state (parameters, optimizer moments, every replica's phase, λ and early-stopping
   // counters), tied to the options by a fingerprint: a killed path resumes where it was.
+  void saveState(const ByteSink& sink) const;
   std::string saveState() const;
+  void loadState(const ByteChunks& bytes);
   void loadState(const std::string& bytes);
   int64_t epochsRun() const { return epochs_; }
   std::vector<int64_t> selectedCounts() const;

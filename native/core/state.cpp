@@ -28,6 +28,15 @@ const Views& Trainer::bestOrCurrent(bool best) const {
 
 torch::Tensor Trainer::flatParameters(bool best) const { return (best ? best_ : flat_).to(torch::kCPU).clone(); }
 
+torch::Tensor Trainer::replicaParameters(int64_t r, bool best) const {
+  require(r >= 0 && r < R_, "Expected a replica in [0, " + std::to_string(R_) + ") but received " + std::to_string(r));
+  const Views& views = best ? bestParams_ : params_;
+  std::vector<torch::Tensor> parts;
+  parts.reserve(views.size());
+  for (const auto& v : views) parts.push_back(v[r].reshape({-1}));
+  return torch::cat(parts).to(torch::kCPU, torch::kFloat);
+}
+
 void Trainer::setFlatParameters(const torch::Tensor& flat) {
   require(flat.numel() == flat_.numel(), "Expected " + std::to_string(flat_.numel()) +
                                              " values for parameters but received " + std::to_string(flat.numel()));
@@ -47,6 +56,12 @@ std::string Trainer::fingerprint() const {
 }
 
 std::string Trainer::saveState() {
+  std::string out;
+  saveState([&](const char* data, size_t size) { out.append(data, size); });
+  return out;
+}
+
+void Trainer::saveState(const ByteSink& sink) {
   enterThread();
   torch::NoGradGuard noGrad;
   torch::serialize::OutputArchive a;
@@ -60,12 +75,12 @@ std::string Trainer::saveState() {
   a.write("best_val_loss", torch::tensor(bestValLoss_, torch::kDouble));
   a.write("best_epoch", torch::tensor(bestEpoch_, torch::kLong));
   a.write("diverged_epoch", torch::tensor(divergedEpoch_, torch::kLong));
-  std::ostringstream out;
-  a.save_to(out);
-  return out.str();
+  save_archive(a, sink);
 }
 
-void Trainer::loadState(const std::string& bytes) {
+void Trainer::loadState(const std::string& bytes) { loadState(ByteChunks(bytes)); }
+
+void Trainer::loadState(const ByteChunks& bytes) {
   enterThread();
   torch::NoGradGuard noGrad;
   torch::serialize::InputArchive a;

@@ -154,7 +154,7 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
   for (int64_t r = 0; r < R; ++r) keys[r] = make_key(opt_.seeds[r0 + r], Stream::Gumbel, static_cast<uint64_t>(step_));
 
   // Relaxed selection (the hot spot).
-  torch::Tensor U, noisyL, noise, stats;
+  torch::Tensor U, noisyL, noise, stats, S;
   const bool cached = useFused_ && device_.is_cpu() && opt_.selectionCacheMB > 0 &&
                       selection_cache_bytes(R, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
                           static_cast<int64_t>(opt_.selectionCacheMB * 1024 * 1024);
@@ -164,8 +164,11 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
     if (perSampleNoise_) {
       selection_forward(L, xb, T, keys, true, U, stats, weights);
     } else {
-      noisyL = (L + gumbel_noise(keys, 1, K_, D_, dtype_, device_).squeeze(1)).contiguous();
-      selection_forward(noisyL, xb, T, keys, false, U, stats, weights);
+      // One noise draw per batch: the relaxed selection is one K x D softmax per replica, shared by
+      // the batch, and U = x S^T a matrix product (B*K*D multiply-adds, no softmax per sample).
+      noisyL = L + (device_.is_cpu() ? gumbel_noise_host(keys, K_, D_, dtype_) : gumbel_noise(keys, 1, K_, D_, dtype_, device_).squeeze(1));
+      S = torch::softmax(noisyL / T, -1);       // [R,K,D]
+      U = torch::matmul(xb, S.transpose(1, 2));  // [B,D] x [R,D,K] -> [R,B,K]
     }
   } else {
     noise = gumbel_noise(keys, perSampleNoise_ ? B : 1, K_, D_, dtype_, device_);
@@ -184,9 +187,13 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
   auto dU = decoder_->backward(dOut, params, grads, cache).contiguous();
   prof.mark("dec_bwd");
   torch::Tensor dL;
-  if (useFused_) {
+  if (useFused_ && perSampleNoise_) {
     dL = torch::empty_like(L);
-    selection_backward(perSampleNoise_ ? L : noisyL, xb, U, stats, dU, T, keys, perSampleNoise_, dL, weights);
+    selection_backward(L, xb, U, stats, dU, T, keys, true, dL, weights);
+  } else if (useFused_) {
+    // per-batch noise: dS = dU^T x, then the softmax's backward (the noise does not depend on L)
+    auto dS = torch::matmul(dU.transpose(1, 2), xb);  // [R,K,B] x [B,D] -> [R,K,D]
+    dL = S * (dS - (S * dS).sum(-1, true)) / T;
   } else {
     dL = selection_backward_reference(L, xb, U, dU, T, noise);
   }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "archive.h"
 #include "decoder.h"
 #include "errors.h"
 #include "layout.h"
@@ -82,13 +83,22 @@ class Trainer {
   // validation loss (the start included) becomes the best parameters. Returns that loss per replica.
   std::vector<double> finetune(int64_t epochs, const torch::Tensor& indices);
 
+  // The whole state as an archive tied to this configuration by its fingerprint: to a sink piece by
+  // piece (states of any size), or as one string (small states, tests).
+  void saveState(const ByteSink& sink);
   std::string saveState();
+  void loadState(const ByteChunks& bytes);
   void loadState(const std::string& bytes);
+  // The configuration a saved state belongs to (what loadState checks).
+  std::string fingerprint() const;
 
   // For gradient checks: loss (task - lambda*GJSD) per replica on the first training batch at the
   // current step's noise, and the flat gradient. Changes nothing.
   std::pair<torch::Tensor, torch::Tensor> lossAndGradient(double temperature);
   torch::Tensor flatParameters(bool best = false) const;
+  // One replica's parameters as float32, its blocks in layout order (a run's results: one replica
+  // at a time, never every replica in float64).
+  torch::Tensor replicaParameters(int64_t r, bool best) const;
   void setFlatParameters(const torch::Tensor& flat);
   std::vector<std::pair<std::string, std::vector<int64_t>>> parameterLayout() const;
 
@@ -129,7 +139,6 @@ class Trainer {
   const Views& bestOrCurrent(bool best) const;
   // The selection [R*K] on the device: argmax of the logits, or `indices` (checked) when given.
   torch::Tensor selectionIndex(const torch::Tensor& indices, const Views& params) const;
-  std::string fingerprint() const;
   SplitData& split(const std::string& name);
 
   TrainerOptions opt_;
