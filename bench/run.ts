@@ -9,17 +9,8 @@ import { tablesCase } from './tables.js';
 import { figuresCase } from './figures.js';
 import { baselinesCase } from './baselines.js';
 import { wideCase } from './wide.js';
+import { rng } from './rng.js';
 import path from 'node:path';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function synthetic(rows: number, d: number, classes: number, seed: number) {
   const r = rng(seed);

@@ -8,16 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { tableFromColumns } from '../lib/data/columns.js';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.js';
 
 /** rows × D float32 features; 5 classes decided by 10 planted features. */
 function plantedTable(rows: number, D: number, file: string): void {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { ensureDir, outputError } from './dirs.js';
 import { totalLength, type Parts } from './bytes.js';
+import { alive } from './lock.js';
 
 let writeSteps = 0;
 const killAt = Number(process.env.IPCAE_TEST_KILL_AT_WRITE ?? 0);
@@ -83,15 +84,6 @@ function writeAll(fd: number, file: string, bytes: Uint8Array, from: number, to:
     }
     if (n <= 0) throw incompleteWrite(file, done + at - from, total);
     at += n;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

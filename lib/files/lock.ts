@@ -19,7 +19,8 @@ function holder(dir: string): { pid: number; host: string } | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

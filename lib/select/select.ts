@@ -289,7 +289,7 @@ function readAndPrepareFor(input: TableInput, o: ParsedSelectOptions) {
     scaling: o.scaling,
     impute: o.impute,
     categorical: o.categorical,
-  });
+  }, o.signal);
 }
 
 /** selectFeatures on a prepared table: train, pick, evaluate. */

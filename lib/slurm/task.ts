@@ -84,7 +84,7 @@ export async function runSlurmTask(dir: string, index: number, env: NodeJS.Proce
   const signals: NodeJS.Signals[] = ['SIGUSR1', 'SIGTERM', 'SIGINT'];
   for (const s of signals) process.on(s, onSignal);
   try {
-    const data = await loadDataset(cfg.dataset, plan.dataDir, task.table);
+    const data = await loadDataset(cfg.dataset, plan.dataDir, task.table ? { ...task.table, signal: ac.signal } : undefined);
     let lastPrinted = Date.now();
     const summary = await runExperiment(cfg, data, out, {
       signal: ac.signal,

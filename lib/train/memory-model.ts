@@ -12,9 +12,10 @@
 //                 noise adds the noise, the noisy logits, the softmax and its gradient ([R, K, D] each);
 //                 the decoder's activations [R, B, width]
 //   evaluation:   the decoder on up to evalBatchSize rows at a time
-//   checkpoint:   the saved state (parameters, best, Adam's moments: 4 × R × n × s) twice while it is
-//                 written: the native copy (freed, but kept by the allocator) and the JS Buffers; at
-//                 the same time as the training memory, never at the same time as a step
+//   checkpoint:   the saved state (parameters, best, Adam's moments: 4 × R × n × s) in JS Buffers while
+//                 it is written, plus half as much again for the native copy (freed chunk by chunk,
+//                 partly kept by the allocator: measured); at the same time as the training memory,
+//                 never at the same time as a step
 //   results:      one replica's parameters (float32) and its K × D probabilities, at the end
 // plus the process itself (Node, LibTorch, OpenBLAS): a constant measured on this machine.
 import os from 'node:os';
@@ -87,7 +88,7 @@ export function estimateMemory(o: ShapeInput): MemoryEstimate {
   const step = selectorStep + selectionStep + activations;
   const evalRows = Math.min(o.evalBatchSize ?? 2048, Math.max(o.rows.val, o.rows.test, 1));
   const evaluation = R * evalRows * (K + o.hidden.reduce((a, h) => a + 3 * h, 0) + 2 * O) * s + 2 * rkd;
-  const checkpoint = 8 * R * n * s;
+  const checkpoint = 6 * R * n * s;
   const results = n * 4 * 2 + K * D * 4 * 2 + K * D * 12;
   const peakBytes = PROCESS_BYTES + data + state + Math.max(step, evaluation, checkpoint, results);
   const steps = Math.ceil(o.rows.train / B);

@@ -1,7 +1,5 @@
 #include "noise.h"
 
-#include <ATen/Parallel.h>
-
 namespace ipcae {
 
 uint64_t splitmix64(uint64_t x) {
@@ -43,33 +41,6 @@ torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int6
   h = lowbias(torch::bitwise_and(h + kt1, mask));
   auto u = (torch::bitwise_right_shift(h, 9).to(dtype) + 0.5) * static_cast<double>(kUniformScale);
   return (-torch::log(-torch::log(u))).view({R, rows, K, D});
-}
-
-namespace {
-template <typename T>
-void fill_gumbel(T* out, const std::vector<NoiseKey>& keys, int64_t K, int64_t D) {
-  const int64_t rows = static_cast<int64_t>(keys.size()) * K;
-  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {
-      const NoiseKey key = keys[row / K];
-      const uint32_t base = static_cast<uint32_t>((row % K) * D);
-      T* o = out + row * D;
-#pragma omp simd
-      for (int64_t d = 0; d < D; ++d) o[d] = gumbel_from_hash<T>(noise_hash(base + static_cast<uint32_t>(d), key));
-    }
-  });
-}
-}  // namespace
-
-torch::Tensor gumbel_noise_host(const std::vector<NoiseKey>& keys, int64_t K, int64_t D, torch::Dtype dtype) {
-  const int64_t R = static_cast<int64_t>(keys.size());
-  auto out = torch::empty({R, K, D}, torch::TensorOptions().dtype(dtype));
-  if (dtype == torch::kDouble) {
-    fill_gumbel(out.data_ptr<double>(), keys, K, D);
-  } else {
-    fill_gumbel(out.data_ptr<float>(), keys, K, D);
-  }
-  return out;
 }
 
 }  // namespace ipcae

@@ -24,9 +24,4 @@ NoiseKey make_key(uint64_t seed, Stream stream, uint64_t counter);
 torch::Tensor gumbel_noise(const std::vector<NoiseKey>& keys, int64_t rows, int64_t K, int64_t D,
                            torch::Dtype dtype, const torch::Device& device);
 
-// The same counters [R, K, D] (one row: per-batch noise) drawn on the host with the fused kernels'
-// arithmetic (noise_hash, gumbel_from_hash: its float log is within about an ulp of LibTorch's), in
-// one pass instead of twenty tensor ops: the per-batch path's noise.
-torch::Tensor gumbel_noise_host(const std::vector<NoiseKey>& keys, int64_t K, int64_t D, torch::Dtype dtype);
-
 }  // namespace ipcae

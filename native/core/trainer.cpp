@@ -21,6 +21,7 @@
 #include "profiler.h"
 #include "runtime.h"
 #include "selection.h"
+#include "selection_batch.h"
 
 namespace ipcae {
 
@@ -154,7 +155,7 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
   for (int64_t r = 0; r < R; ++r) keys[r] = make_key(opt_.seeds[r0 + r], Stream::Gumbel, static_cast<uint64_t>(step_));
 
   // Relaxed selection (the hot spot).
-  torch::Tensor U, noisyL, noise, stats, S;
+  torch::Tensor U, noise, stats, S;
   const bool cached = useFused_ && device_.is_cpu() && opt_.selectionCacheMB > 0 &&
                       selection_cache_bytes(R, B, K_, D_, static_cast<int64_t>(flat_.element_size())) <=
                           static_cast<int64_t>(opt_.selectionCacheMB * 1024 * 1024);
@@ -166,9 +167,13 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
     } else {
       // One noise draw per batch: the relaxed selection is one K x D softmax per replica, shared by
       // the batch, and U = x S^T a matrix product (B*K*D multiply-adds, no softmax per sample).
-      noisyL = L + (device_.is_cpu() ? gumbel_noise_host(keys, K_, D_, dtype_) : gumbel_noise(keys, 1, K_, D_, dtype_, device_).squeeze(1));
-      S = torch::softmax(noisyL / T, -1);       // [R,K,D]
-      U = torch::matmul(xb, S.transpose(1, 2));  // [B,D] x [R,D,K] -> [R,B,K]
+      if (device_.is_cpu()) {
+        batch_softmax_host(L, keys, T, S);  // [R,K,D], noise drawn in the same pass
+      } else {
+        S = torch::softmax((L + gumbel_noise(keys, 1, K_, D_, dtype_, device_).squeeze(1)) / T, -1);
+      }
+      // S x^T: [R,K,D] x [D,B] -> [R,K,B] (the large operand as it is), then [R,B,K]
+      U = torch::matmul(S, xb.t()).transpose(1, 2).contiguous();
     }
   } else {
     noise = gumbel_noise(keys, perSampleNoise_ ? B : 1, K_, D_, dtype_, device_);
@@ -192,8 +197,12 @@ torch::Tensor Trainer::forwardBackwardRange(const torch::Tensor& xb, const torch
     selection_backward(L, xb, U, stats, dU, T, keys, true, dL, weights);
   } else if (useFused_) {
     // per-batch noise: dS = dU^T x, then the softmax's backward (the noise does not depend on L)
-    auto dS = torch::matmul(dU.transpose(1, 2), xb);  // [R,K,B] x [B,D] -> [R,K,D]
-    dL = S * (dS - (S * dS).sum(-1, true)) / T;
+    dL = torch::matmul(dU.transpose(1, 2).contiguous(), xb);  // [R,K,B] x [B,D] -> [R,K,D]
+    if (device_.is_cpu()) {
+      batch_softmax_backward_host(S, dL, T);
+    } else {
+      dL = S * (dL - (S * dL).sum(-1, true)) / T;
+    }
   } else {
     dL = selection_backward_reference(L, xb, U, dU, T, noise);
   }
