@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -358,4 +358,18 @@ test('sweepK names the bad item; a cancelled selectFeatures speaks of selectFeat
   const { sweepK } = await import('../lib/index.js');
   await rejectsWith(() => sweepK(table, { target: 'label', exclude: ['id'], k: [2, 'x' as never], epochs: 1 }), 'ERR_INVALID_ARGUMENT', /options\.k\[1\] but received 'x'/);
   await rejectsWith(() => sweepK(table, { target: 'label', exclude: ['id'], k: [2, 3, 2], epochs: 1 }), 'ERR_INVALID_ARGUMENT', /options\.k\[2\]/);
+});
+
+test("a temporary file left by a killed writer of the same file is removed by the next write; a live writer's is kept", () => {
+  const dir = path.join(root, 'strays');
+  mkdirSync(dir);
+  const page = path.join(dir, 'index.html');
+  const dead = `${page}.tmp-999999-1`; // no such process
+  const live = `${page}.tmp-${process.pid}-2`; // this process: a write in progress
+  writeFileSync(dead, 'half');
+  writeFileSync(live, 'half');
+  const old = new Date(Date.now() - 120_000);
+  for (const f of [dead, live]) utimesSync(f, old, old);
+  writeAtomic(page, '<html></html>');
+  assert.deepEqual(readdirSync(dir).sort(), ['index.html', path.basename(live)]);
 });
