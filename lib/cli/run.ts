@@ -5,7 +5,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { checkMemoryBudget, estimateRun, runExperiment } from '../experiment/run.js';
+import { checkMemoryBudget, estimateRun, runExperiment, seedGroups, seedsPerGroup } from '../experiment/run.js';
 import { availableMemory, describeEstimate } from '../train/memory-model.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { ALL_METHODS as METHODS } from '../train/methods.js';
@@ -255,6 +255,12 @@ export async function main(argv = process.argv): Promise<number> {
           continue;
         }
         for (const line of describeEstimate(e, memoryLimit)) console.log(`  ${line}`);
+        const size = e.peakBytes > memoryLimit && r.cfg.seeds.length > 1 ? seedsPerGroup(r.cfg, data, memoryLimit) : 0;
+        if (size >= 1) {
+          const groups = seedGroups(r.cfg.seeds, size);
+          console.log(`  the seeds do not fit together: ${groups.length} groups of up to ${size} seed(s), one after another (${groups.map((g) => g.join(',')).join(' | ')}); each seed's result is the one it has alone`);
+          continue;
+        }
         try {
           checkMemoryBudget(r.cfg, data, e, memoryLimit);
         } catch (err) {

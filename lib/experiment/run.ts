@@ -3,12 +3,12 @@
 // with a checksum; state.prev.bin the one before), metrics.arrow, selection-<seed>.json,
 // parameters-<seed>.bin/json, summary.md, and last summary.json, the commit point. Re-running the
 // same command into the same directory resumes, after a kill at any moment, to the same result.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Trainer, capabilities, preload, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
-import { isBaselineMethod, methodOptions } from '../train/methods.js';
+import { isBaselineMethod, methodOptions, type Method } from '../train/methods.js';
 import { runBaseline, retrainOptions, DEFAULT_RETRAIN_EPOCHS } from './baseline.js';
 import { openRunDirectory, readJson, type RunHooks } from './run-directory.js';
 export type { RunHooks } from './run-directory.js';
@@ -21,7 +21,7 @@ import { IpcaeError } from '../errors.js';
 import { selectionMass } from '../stats/scores.js';
 import { distinctSelection } from '../stats/assignment.js';
 import { populationVariance } from '../stats/stats.js';
-import { metricsToIPC } from './metrics-file.js';
+import { metricsToIPC, readMetrics } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { RunClock } from './sittings.js';
@@ -59,9 +59,8 @@ export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, 
   const fixed = e.peakBytes - perSeed * cfg.seeds.length;
   const seedsFit = Math.max(0, Math.floor((limit - fixed) / perSeed));
   const hints = [
-    ...(cfg.seeds.length > 1 && seedsFit >= 1 ? [`fewer seeds per run (${seedsFit} of the ${cfg.seeds.length} fit; run the others with another --seeds and --out)`] : []),
-    ...(cfg.method.startsWith('ip-') && (cfg.p === 0 || cfg.p > 256) ? [`a smaller embedding size (--p 256, say; P = ${cfg.p || data.inputDim} now)`] : []),
-    ...(cfg.method.startsWith('ip-') ? ['--method cae (no P × D matrix)'] : []),
+    ...(cfg.seeds.length > 1 && seedsFit >= 1 ? [`fewer seeds per run (${seedsFit} of the ${cfg.seeds.length} fit)`] : []),
+    ...(cfg.method.startsWith('ip-') && (cfg.p || data.inputDim) > 256 ? [`a smaller embedding size (--p 256, say; P = ${cfg.p || data.inputDim} now)`, '--method cae (no P × D matrix)'] : []),
     ...(cfg.noise === 'per-batch' ? ['--noise per-sample (no softmax per replica held)'] : []),
   ];
   throw new IpcaeError(
@@ -70,16 +69,42 @@ export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, 
   );
 }
 
+/**
+ * How many of the run's seeds fit in memory together (the largest group whose estimate is within
+ * `limit`); 0 when not even one does.
+ */
+export function seedsPerGroup(cfg: ExperimentConfig, data: PreparedDataset, limit: number): number {
+  let fit = 0;
+  for (let n = 1; n <= cfg.seeds.length; n++) {
+    if (estimateRun({ ...cfg, seeds: cfg.seeds.slice(0, n) }, data)!.peakBytes > limit) break;
+    fit = n;
+  }
+  return fit;
+}
+
+/** The seeds in groups of `size`, in order. */
+export const seedGroups = (seeds: number[], size: number): number[][] =>
+  Array.from({ length: Math.ceil(seeds.length / size) }, (_, i) => seeds.slice(i * size, (i + 1) * size));
+
 export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
   if (isBaselineMethod(cfg.method)) return runBaseline(cfg, data, outDir, hooks);
-  const method = cfg.method;
-  // The memory model, before anything is allocated or written: a run that cannot fit is refused now.
+  // The memory model, before anything is allocated or written: a run that cannot fit is split into
+  // groups of seeds run one after another (each seed's result is the one it has alone), or refused
+  // when not even one seed fits.
   const estimate = estimateRun(cfg, data)!;
   const memoryLimit = hooks.memoryLimit ?? availableMemory();
+  if (estimate.peakBytes > memoryLimit && cfg.seeds.length > 1) {
+    const size = seedsPerGroup(cfg, data, memoryLimit);
+    if (size >= 1) return runInGroups(cfg, data, outDir, hooks, seedGroups(cfg.seeds, size), memoryLimit);
+  }
   checkMemoryBudget(cfg, data, estimate, memoryLimit);
-  const started = new Date();
-  const options: TrainerOptionsInput = {
-    ...methodOptions(method, cfg.gjsdLambda),
+  return runGroup(cfg, data, outDir, hooks, { estimate, memoryLimit });
+}
+
+/** Trainer options of a selector method's run. shuffleSeed: a group's, when the run is split. */
+function trainerOptions(cfg: ExperimentConfig, data: PreparedDataset, shuffleSeed?: number): TrainerOptionsInput {
+  return {
+    ...methodOptions(cfg.method as Method, cfg.gjsdLambda),
     task: cfg.task,
     inputDim: data.inputDim,
     k: cfg.k,
@@ -94,7 +119,94 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
     threads: cfg.threads,
     noise: cfg.noise,
     shuffle: cfg.shuffle,
+    ...(shuffleSeed !== undefined ? { shuffleSeed } : {}),
   };
+}
+
+/** The group directories of a split run. */
+export const groupDir = (outDir: string, i: number) => path.join(outDir, 'groups', `g${i + 1}`);
+
+/**
+ * A run whose seeds do not fit together: each group of seeds is a run of its own in
+ * <out>/groups/g<i>/ (resumable like any run), one after another; then the run directory gets the
+ * seeds' files, the merged metrics and one summary, as if the seeds had trained together. With
+ * shuffling, every group shuffles as the whole group would (the first seed's order).
+ */
+async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks, groups: number[][], memoryLimit: number): Promise<Summary> {
+  const resolved = { experiment: cfg, trainer: trainerOptions(cfg, data), seedGroups: groups };
+  const opened = await openRunDirectory(outDir, resolved, data, hooks);
+  const started = new Date();
+  try {
+    if (opened.finished) return opened.finished;
+    writeJsonAtomic(opened.configFile, resolved);
+    hooks.onWarning?.(
+      `the ${cfg.seeds.length} seeds do not fit in ${formatGiB(memoryLimit)} together (estimated ${formatGiB(estimateRun(cfg, data)!.peakBytes)}): training them in ${groups.length} groups of up to ${groups[0].length}, one after another (${outDir}/groups/)`,
+    );
+    const summaries: Summary[] = [];
+    const clockSeconds: number[] = [];
+    let divergedFailure: unknown;
+    for (const [i, seeds] of groups.entries()) {
+      const sub = { ...cfg, seeds };
+      try {
+        summaries.push(await runGroup(sub, data, groupDir(outDir, i), hooks, { estimate: estimateRun(sub, data)!, memoryLimit, shuffleSeed: cfg.seeds[0] }));
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ERR_DIVERGED') throw e;
+        divergedFailure = e;
+        summaries.push(readJson(path.join(groupDir(outDir, i), 'summary.json')) as Summary);
+      }
+      clockSeconds.push(summaries[i].secondsTotal);
+    }
+    // The seeds' files, as a run of all of them writes them
+    for (const [i] of groups.entries()) {
+      const dir = groupDir(outDir, i);
+      for (const f of readdirSync(dir).filter((n) => /^(selection|parameters)-\d+\.(json|bin)$/.test(n)))
+        writeAtomic(path.join(outDir, f), readFileSync(path.join(dir, f)));
+    }
+    const histories = groups.map((_, i) => readMetrics(readFileSync(path.join(groupDir(outDir, i), 'metrics.arrow'))));
+    const history: EpochMetrics[] = histories[0].map((h, e) => ({ ...h, seconds: histories.reduce((a, x) => a + (x[e]?.seconds ?? 0), 0), replicas: histories.flatMap((x) => x[e]?.replicas ?? []) }));
+    writeAtomic(path.join(outDir, 'metrics.arrow'), metricsToIPC(history));
+    writeFeatureMeans(outDir, data);
+    const seeds = summaries.flatMap((x) => x.seeds);
+    const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: clockSeconds.reduce((a, b) => a + b, 0) }, seeds, data.featureNames);
+    const diverged = summaries.flatMap((x) => x.diverged ?? []);
+    if (diverged.length) summary.diverged = diverged;
+    if (seeds.length && seeds.every((x) => x.retrained)) {
+      const scale = cfg.task === 'classification' ? 100 : 1;
+      summary.retrained = { ...meanStd(seeds.map((x) => x.retrained!.testMetric * scale)), epochs: summaries.find((x) => x.retrained)!.retrained!.epochs };
+    }
+    const c = capabilities();
+    writeJsonAtomic(opened.manifestFile, {
+      ipcae: '0.1.0',
+      torch: c.torchVersion,
+      seeds: cfg.seeds,
+      seedGroups: groups,
+      command: process.argv.join(' '),
+      started: started.toISOString(),
+      memory: { estimatedPeakBytes: Math.round(estimateRun(cfg, data)!.peakBytes), limitBytes: memoryLimit, perGroupBytes: Math.round(estimateRun({ ...cfg, seeds: groups[0] }, data)!.peakBytes) },
+      data: { name: data.name, train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length, sources: data.sources },
+      finished: new Date().toISOString(),
+    });
+    writeAtomic(path.join(outDir, 'summary.md'), summaryMarkdown(summary));
+    writeJsonAtomic(opened.summaryFile, summary);
+    const err = divergedError(summary, outDir);
+    if (err) throw err;
+    void divergedFailure;
+    return summary;
+  } finally {
+    await opened.release();
+  }
+}
+
+async function runGroup(
+  cfg: ExperimentConfig,
+  data: PreparedDataset,
+  outDir: string,
+  hooks: RunHooks,
+  memory: { estimate: MemoryEstimate; memoryLimit: number; shuffleSeed?: number },
+): Promise<Summary> {
+  const { estimate, memoryLimit } = memory;
+  const started = new Date();
+  const options: TrainerOptionsInput = trainerOptions(cfg, data, memory.shuffleSeed);
   const resolved = { experiment: cfg, trainer: options };
   // Everything is validated before anything is written: the options (by the trainer), the data
   // (setData), the output directory (created by walking it, then locked against a second writer).

@@ -127,7 +127,7 @@ export function availableMemory(): number {
   return limit;
 }
 
-export const formatGiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
+export const formatGiB = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : `${(bytes / 2 ** 30).toFixed(1)} GiB`);
 
 /** The estimate as a few lines for a person (the dry run). */
 export function describeEstimate(e: MemoryEstimate, limit: number): string[] {
