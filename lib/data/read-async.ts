@@ -58,7 +58,7 @@ function releaseWorker(w: Worker): void {
   idleWorker = { w, timer, onExit };
 }
 
-const cancelled = () => new IpcaeError('ERR_CANCELLED', 'the table read was cancelled (its reader thread was stopped)');
+const cancelled = () => new IpcaeError('ERR_CANCELLED', 'the table read was cancelled (signal aborted): nothing was read');
 
 /**
  * Runs a read on a reader thread. An aborted `signal` stops the thread at once (a parse of a huge
