@@ -95,3 +95,15 @@ test('ipcae-run --dry-run prints each run and its estimate and writes nothing; -
   assert.match(run.stderr, /ipcae-run: This run needs about \d+ MiB of memory .* but 1 MiB is available \(--memory-limit/);
   assert.equal(existsSync(path.join(root, 'limited')), false);
 });
+
+test('selectFeatures takes p and noise, and refuses a fit above memoryLimit before training, naming its options', async () => {
+  const { selectFeatures } = await import('../lib/index.js');
+  const table = pipelineTable(120, 7);
+  const sel = await selectFeatures(table, { target: 'label', exclude: ['id'], k: 2, epochs: 3, seeds: [1, 2], batchSize: 16, p: 3, noise: 'per-batch' });
+  assert.equal(sel.features.length, 2);
+  await assert.rejects(selectFeatures(table, { target: 'label', exclude: ['id'], k: 2, epochs: 3, seeds: [1, 2], memoryLimit: 2 ** 20 }), (e: unknown) => {
+    assert.ok(e instanceof IpcaeError && e.code === 'ERR_MEMORY_BUDGET', String(e));
+    assert.match(e.message, /needs about \d+ MiB .* but 1 MiB is available \(options\.memoryLimit/);
+    return true;
+  });
+});

@@ -25,7 +25,7 @@ import { metricsToIPC, readMetrics } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { RunClock } from './sittings.js';
-import { availableMemory, estimateMemory, formatGiB, type MemoryEstimate } from '../train/memory-model.js';
+import { availableMemory, estimateMemory, formatGiB, memoryBudgetError, type MemoryEstimate } from '../train/memory-model.js';
 import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 
@@ -55,17 +55,11 @@ export function estimateRun(cfg: ExperimentConfig, data: PreparedDataset): Memor
  */
 export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, e: MemoryEstimate, limit: number): void {
   if (e.peakBytes <= limit) return;
-  const perSeed = (e.terms.state + Math.max(e.terms.step, e.terms.evaluation, e.terms.checkpoint)) / cfg.seeds.length;
-  const fixed = e.peakBytes - perSeed * cfg.seeds.length;
-  const seedsFit = Math.max(0, Math.floor((limit - fixed) / perSeed));
-  const hints = [
-    ...(cfg.seeds.length > 1 && seedsFit >= 1 ? [`fewer seeds per run (${seedsFit} of the ${cfg.seeds.length} fit)`] : []),
-    ...(cfg.method.startsWith('ip-') && (cfg.p || data.inputDim) > 256 ? [`a smaller embedding size (--p 256, say; P = ${cfg.p || data.inputDim} now)`, '--method cae (no P × D matrix)'] : []),
-    ...(cfg.noise === 'per-batch' ? ['--noise per-sample (no softmax per replica held)'] : []),
-  ];
-  throw new IpcaeError(
-    'ERR_MEMORY_BUDGET',
-    `This run needs about ${formatGiB(e.peakBytes)} of memory (estimated before training: ${e.parametersPerReplica.toLocaleString('en-US')} parameters per seed × ${cfg.seeds.length} seed(s), D = ${data.inputDim}, K = ${cfg.k}) but ${formatGiB(limit)} is available (--memory-limit or the machine's memory); nothing was trained or written. ${hints.length ? `Try ${hints.join('; or ')}.` : ''}`.trim(),
+  throw memoryBudgetError(
+    e,
+    limit,
+    { seeds: cfg.seeds.length, seedsFit: seedsPerGroup(cfg, data, limit), D: data.inputDim, k: cfg.k, ip: cfg.method.startsWith('ip-'), p: cfg.p, noise: cfg.noise, where: "--memory-limit or the machine's memory" },
+    { p: '--p', method: '--method', noise: '--noise', seeds: 'the others in another run' },
   );
 }
 

@@ -33,6 +33,12 @@ export const selectOptionsSchema = z
     /** At most the number of training rows. */
     batchSize: t.batchSize,
     hidden: t.hidden,
+    /** P, the embedding size of the IP selector (0: P = D, the paper's); a smaller P for wide tables. */
+    p: t.embeddingDim,
+    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). */
+    noise: t.noise,
+    /** Bytes the fit may use (default: the machine's or its cgroup's memory); a larger estimate is refused before training (ERR_MEMORY_BUDGET). */
+    memoryLimit: z.number().positive().optional(),
     lr: t.lr,
     device: t.device,
     threads: t.threads,

@@ -5,6 +5,7 @@ import { Table, Vector, makeVector } from 'apache-arrow';
 import { columnPolicy, numericColumn, tableFromColumns } from '../data/columns.js';
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
+import { availableMemory, estimateMemory, memoryBudgetError } from '../train/memory-model.js';
 import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema } from '../baselines/options.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
@@ -301,14 +302,47 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   const method = o.method as Method;
   const { seeds } = o;
   const nTrain = prep.splits.train.rows.length;
+  const preset = methodOptions(method, o.gjsdLambda);
+  const outputDim = prep.task === 'classification' ? prep.classes!.length : prep.targetWidth;
+  const batchSize = Math.min(o.batchSize, nTrain); // never more than the training rows
+  // The memory model, before anything is allocated: a fit that cannot fit is refused now.
+  const limit = o.memoryLimit ?? availableMemory();
+  const estimate = (replicas: number) =>
+    estimateMemory({
+      inputDim: D,
+      rows: { train: nTrain, val: prep.splits.val.rows.length, test: prep.splits.test.rows.length },
+      outputDim,
+      task: prep.task,
+      k: o.k,
+      selector: preset.selector ?? 'ip',
+      ipWeights: preset.ipWeights,
+      p: o.p,
+      hidden: o.hidden,
+      batchSize,
+      replicas,
+      noise: o.noise,
+    });
+  const e = estimate(seeds.length);
+  if (e.peakBytes > limit) {
+    let fit = 0;
+    while (fit < seeds.length && estimate(fit + 1).peakBytes <= limit) fit++;
+    throw memoryBudgetError(
+      e,
+      limit,
+      { seeds: seeds.length, seedsFit: fit, D, k: o.k, ip: preset.selector !== 'cae', p: o.p, noise: o.noise, where: "options.memoryLimit or the machine's memory" },
+      { p: 'options.p', method: 'options.method', noise: 'options.noise', seeds: 'fit the others in another call' },
+    );
+  }
   const trainer = new Trainer({
-    ...methodOptions(method, o.gjsdLambda),
+    ...preset,
     task: prep.task,
     inputDim: D,
     k: o.k,
-    outputDim: prep.task === 'classification' ? prep.classes!.length : prep.targetWidth,
+    outputDim,
     hidden: o.hidden,
-    batchSize: Math.min(o.batchSize, nTrain), // never more than the training rows
+    embeddingDim: o.p,
+    noise: o.noise,
+    batchSize,
     lr: o.lr,
     seeds,
     device: o.device,

@@ -22,6 +22,7 @@
 // garbage collector's timing; the model is checked against measured peaks in docs/perf.md.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { IpcaeError } from '../errors.js';
 
 export interface ShapeInput {
   /** Features D, rows per split, the classes or target width (0 for reconstruction). */
@@ -138,4 +139,26 @@ export function describeEstimate(e: MemoryEstimate, limit: number): string[] {
     `  largest transient: ${(['step', 'evaluation', 'checkpoint', 'results'] as const).map((k) => `${k} ${formatGiB(t[k])}`).join(', ')}; process ${formatGiB(t.process)}`,
     `work per epoch: ${(['selector', 'selection', 'decoder'] as const).map((k) => `${k} ${(e.workPerEpoch[k] / 1e9).toFixed(2)} G multiply-adds`).join(', ')}`,
   ];
+}
+
+/**
+ * ERR_MEMORY_BUDGET for an estimate above `limit`: the numbers and what to change. `flags`: how the
+ * caller spells the settings (the CLI's flags, or the library's option names).
+ */
+export function memoryBudgetError(
+  e: MemoryEstimate,
+  limit: number,
+  run: { seeds: number; seedsFit: number; D: number; k: number; ip: boolean; p: number; noise: string; where: string },
+  flags: { p: string; method: string; noise: string; seeds: string },
+): IpcaeError {
+  const P = run.p || run.D;
+  const hints = [
+    ...(run.seeds > 1 && run.seedsFit >= 1 ? [`fewer seeds (${run.seedsFit} of the ${run.seeds} fit together; ${flags.seeds})`] : []),
+    ...(run.ip && P > 256 ? [`a smaller embedding size (${flags.p} 256, say; P = ${P} now)`, `${flags.method} cae (no P × D matrix)`] : []),
+    ...(run.noise === 'per-batch' ? [`${flags.noise} per-sample (no K × D softmax per replica held)`] : []),
+  ];
+  return new IpcaeError(
+    'ERR_MEMORY_BUDGET',
+    `This run needs about ${formatGiB(e.peakBytes)} of memory (estimated before training: ${e.parametersPerReplica.toLocaleString('en-US')} parameters per seed × ${run.seeds} seed(s), D = ${run.D}, K = ${run.k}) but ${formatGiB(limit)} is available (${run.where}); nothing was trained or written.${hints.length ? ` Try ${hints.join('; or ')}.` : ''}`,
+  );
 }
