@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Trainer, runExperiment, resolveExperimentConfig, selectFeatures, type PreparedDataset } from '../lib/index.js';
-import { pipelineTable, splitData, synthetic } from './helpers.js';
+import { pipelineTable, splitData, synthetic, syntheticDataset } from './helpers.js';
 
 const D = 20;
 const data = () => {
@@ -34,23 +34,7 @@ test('a replica whose loss is non-finite is stopped at finite parameters and fla
   }
 });
 
-function dataset(): PreparedDataset {
-  const d = data();
-  const n = (s: { x: ArrayLike<number> }) => s.x.length / D;
-  const idx = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-  return {
-    name: 'synthetic',
-    featureNames: Array.from({ length: D }, (_, j) => `f${j}`),
-    classNames: ['0', '1'],
-    inputDim: D,
-    classes: 2,
-    train: d.train as PreparedDataset['train'],
-    val: d.val as PreparedDataset['val'],
-    test: d.test as PreparedDataset['test'],
-    indices: { train: idx(0, n(d.train)), val: idx(200, 200 + n(d.val)), test: idx(260, 260 + n(d.test)) },
-    sources: [],
-  };
-}
+const dataset = (): PreparedDataset => syntheticDataset({ rows: 320, d: D, classes: 2, seed: 3, nTrain: 200, nVal: 60 });
 
 test('a run keeps the seeds that did not diverge and fails naming those that did', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-div-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { tableFromArrays } from 'apache-arrow';
-import { IpcaeError, Trainer, type TrainerOptionsInput, type DataInput } from '../lib/index.js';
+import { IpcaeError, Trainer, type TrainerOptionsInput, type DataInput, type PreparedDataset } from '../lib/index.js';
 
 /** Asserts that fn throws or rejects with an IpcaeError of this code whose message matches. */
 export function rejectsWith(fn: () => unknown, code: string, pattern: RegExp) {
@@ -192,4 +192,23 @@ export function parameterBlocks(t: Trainer, flat: Float64Array = t.getParameters
     at += n;
     return { name: p.name, values };
   });
+}
+
+/** Synthetic classification data as a prepared dataset (rows split nTrain / nVal / the rest, in order). */
+export function syntheticDataset(o: { rows: number; d: number; classes: number; seed: number; nTrain: number; nVal: number }): PreparedDataset {
+  const { x, y } = synthetic({ rows: o.rows, d: o.d, classes: o.classes, seed: o.seed });
+  const s = splitData(x, y, o.d, o.nTrain, o.nVal);
+  const idx = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+  return {
+    name: 'synthetic',
+    featureNames: Array.from({ length: o.d }, (_, j) => `f${j}`),
+    classNames: Array.from({ length: o.classes }, (_, c) => String(c)),
+    inputDim: o.d,
+    classes: o.classes,
+    train: s.train as PreparedDataset['train'],
+    val: s.val as PreparedDataset['val'],
+    test: s.test as PreparedDataset['test'],
+    indices: { train: idx(0, o.nTrain), val: idx(o.nTrain, o.nTrain + o.nVal), test: idx(o.nTrain + o.nVal, o.rows) },
+    sources: [],
+  };
 }

@@ -10,27 +10,10 @@ import path from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { IpcaeError, runExperiment, resolveExperimentConfig, type PreparedDataset } from '../lib/index.js';
 import { estimateRun } from '../lib/experiment/run.js';
-import { pipelineTable, splitData, synthetic } from './helpers.js';
+import { pipelineTable, syntheticDataset } from './helpers.js';
 
 const D = 40;
-function dataset(): PreparedDataset {
-  const { x, y } = synthetic({ rows: 300, d: D, classes: 3, seed: 8 });
-  const d = splitData(x, y, D, 180, 60);
-  const n = (s: { x: ArrayLike<number> }) => s.x.length / D;
-  const idx = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-  return {
-    name: 'synthetic',
-    featureNames: Array.from({ length: D }, (_, j) => `f${j}`),
-    classNames: ['0', '1', '2'],
-    inputDim: D,
-    classes: 3,
-    train: d.train as PreparedDataset['train'],
-    val: d.val as PreparedDataset['val'],
-    test: d.test as PreparedDataset['test'],
-    indices: { train: idx(0, n(d.train)), val: idx(180, 180 + n(d.val)), test: idx(240, 240 + n(d.test)) },
-    sources: [],
-  };
-}
+const dataset = (): PreparedDataset => syntheticDataset({ rows: 300, d: D, classes: 3, seed: 8, nTrain: 180, nVal: 60 });
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'ipcae-memory-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
