@@ -373,3 +373,15 @@ test("a temporary file left by a killed writer of the same file is removed by th
   writeAtomic(page, '<html></html>');
   assert.deepEqual(readdirSync(dir).sort(), ['index.html', path.basename(live)]);
 });
+
+test('file hashes are read in chunks (a table file over 2 GiB is hashed too) and agree with a whole-file hash', async () => {
+  const { sha256File, sha256FileAsync } = await import('../lib/files/hash.js');
+  const { createHash } = await import('node:crypto');
+  const file = path.join(root, 'hash.bin');
+  const bytes = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 7) & 255));
+  writeFileSync(file, bytes);
+  const whole = createHash('sha256').update(bytes).digest('hex');
+  assert.equal(sha256File(file, 4096), whole, 'three chunks');
+  assert.equal(await sha256FileAsync(file, 999), whole, 'eleven chunks');
+  assert.equal(sha256File(file), whole);
+});

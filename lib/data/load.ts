@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PreparedDataset } from './dataset.js';
-import { sha256File } from '../files/hash.js';
+import { sha256FileAsync } from '../files/hash.js';
 import { readAndPrepare } from './read-async.js';
 import { loadNamedDataset, DATASET_REGISTRY } from './registry.js';
 import { IpcaeError } from '../errors.js';
@@ -56,7 +56,7 @@ export async function loadTableDataset(file: string, o: TableOptions): Promise<P
     val: { x: prep.splits.val.x, y: y(prep.splits.val) },
     test: { x: prep.splits.test.x, y: y(prep.splits.test) },
     indices: { train: prep.splits.train.rows, val: prep.splits.val.rows, test: prep.splits.test.rows },
-    sources: [{ file: path.resolve(file), sha256: sha256File(file) }],
+    sources: [{ file: path.resolve(file), sha256: await sha256FileAsync(file) }],
     ignored: [...meta.dropped, ...prep.ignored],
   };
 }
