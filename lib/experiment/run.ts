@@ -25,7 +25,7 @@ import { metricsToIPC, readMetrics } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { RunClock } from './sittings.js';
-import { availableMemory, estimateMemory, formatGiB, memoryBudgetError, type MemoryEstimate } from '../train/memory-model.js';
+import { availableMemory, estimateMemory, formatGiB, memoryBudgetError, replicasThatFit, type MemoryEstimate } from '../train/memory-model.js';
 import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 
 
@@ -68,12 +68,7 @@ export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, 
  * `limit`); 0 when not even one does.
  */
 export function seedsPerGroup(cfg: ExperimentConfig, data: PreparedDataset, limit: number): number {
-  let fit = 0;
-  for (let n = 1; n <= cfg.seeds.length; n++) {
-    if (estimateRun({ ...cfg, seeds: cfg.seeds.slice(0, n) }, data)!.peakBytes > limit) break;
-    fit = n;
-  }
-  return fit;
+  return replicasThatFit((n) => estimateRun({ ...cfg, seeds: cfg.seeds.slice(0, n) }, data)!, cfg.seeds.length, limit);
 }
 
 /** The seeds in groups of `size`, in order. */
@@ -89,7 +84,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
   const memoryLimit = hooks.memoryLimit ?? availableMemory();
   if (estimate.peakBytes > memoryLimit && cfg.seeds.length > 1) {
     const size = seedsPerGroup(cfg, data, memoryLimit);
-    if (size >= 1) return runInGroups(cfg, data, outDir, hooks, seedGroups(cfg.seeds, size), memoryLimit);
+    if (size >= 1) return runInGroups(cfg, data, outDir, hooks, seedGroups(cfg.seeds, size), estimate, memoryLimit);
   }
   checkMemoryBudget(cfg, data, estimate, memoryLimit);
   return runGroup(cfg, data, outDir, hooks, { estimate, memoryLimit });
@@ -126,7 +121,15 @@ export const groupDir = (outDir: string, i: number) => path.join(outDir, 'groups
  * seeds' files, the merged metrics and one summary, as if the seeds had trained together. With
  * shuffling, every group shuffles as the whole group would (the first seed's order).
  */
-async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks, groups: number[][], memoryLimit: number): Promise<Summary> {
+async function runInGroups(
+  cfg: ExperimentConfig,
+  data: PreparedDataset,
+  outDir: string,
+  hooks: RunHooks,
+  groups: number[][],
+  estimate: MemoryEstimate,
+  memoryLimit: number,
+): Promise<Summary> {
   const resolved = { experiment: cfg, trainer: trainerOptions(cfg, data), seedGroups: groups };
   const opened = await openRunDirectory(outDir, resolved, data, hooks);
   const started = new Date();
@@ -134,21 +137,18 @@ async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir:
     if (opened.finished) return opened.finished;
     writeJsonAtomic(opened.configFile, resolved);
     hooks.onWarning?.(
-      `the ${cfg.seeds.length} seeds do not fit in ${formatGiB(memoryLimit)} together (estimated ${formatGiB(estimateRun(cfg, data)!.peakBytes)}): training them in ${groups.length} groups of up to ${groups[0].length}, one after another (${outDir}/groups/)`,
+      `the ${cfg.seeds.length} seeds do not fit in ${formatGiB(memoryLimit)} together (estimated ${formatGiB(estimate.peakBytes)}): training them in ${groups.length} groups of up to ${groups[0].length}, one after another (${outDir}/groups/)`,
     );
     const summaries: Summary[] = [];
-    const clockSeconds: number[] = [];
-    let divergedFailure: unknown;
     for (const [i, seeds] of groups.entries()) {
       const sub = { ...cfg, seeds };
       try {
         summaries.push(await runGroup(sub, data, groupDir(outDir, i), hooks, { estimate: estimateRun(sub, data)!, memoryLimit, shuffleSeed: cfg.seeds[0] }));
       } catch (e) {
+        // a group with diverged seeds has written its summary: its other seeds count (the error is raised below)
         if ((e as { code?: string }).code !== 'ERR_DIVERGED') throw e;
-        divergedFailure = e;
         summaries.push(readJson(path.join(groupDir(outDir, i), 'summary.json')) as Summary);
       }
-      clockSeconds.push(summaries[i].secondsTotal);
     }
     // The seeds' files, as a run of all of them writes them
     for (const [i] of groups.entries()) {
@@ -161,7 +161,7 @@ async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir:
     writeAtomic(path.join(outDir, 'metrics.arrow'), metricsToIPC(history));
     writeFeatureMeans(outDir, data);
     const seeds = summaries.flatMap((x) => x.seeds);
-    const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: clockSeconds.reduce((a, b) => a + b, 0) }, seeds, data.featureNames);
+    const summary = summarize({ ...cfg, settings: runSettings(cfg), secondsTotal: summaries.reduce((a, x) => a + x.secondsTotal, 0) }, seeds, data.featureNames);
     const diverged = summaries.flatMap((x) => x.diverged ?? []);
     if (diverged.length) summary.diverged = diverged;
     if (seeds.length && seeds.every((x) => x.retrained)) {
@@ -176,7 +176,7 @@ async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir:
       seedGroups: groups,
       command: process.argv.join(' '),
       started: started.toISOString(),
-      memory: { estimatedPeakBytes: Math.round(estimateRun(cfg, data)!.peakBytes), limitBytes: memoryLimit, perGroupBytes: Math.round(estimateRun({ ...cfg, seeds: groups[0] }, data)!.peakBytes) },
+      memory: { estimatedPeakBytes: Math.round(estimate.peakBytes), limitBytes: memoryLimit, perGroupBytes: Math.round(estimateRun({ ...cfg, seeds: groups[0] }, data)!.peakBytes) },
       data: { name: data.name, train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length, sources: data.sources },
       finished: new Date().toISOString(),
     });
@@ -184,7 +184,6 @@ async function runInGroups(cfg: ExperimentConfig, data: PreparedDataset, outDir:
     writeJsonAtomic(opened.summaryFile, summary);
     const err = divergedError(summary, outDir);
     if (err) throw err;
-    void divergedFailure;
     return summary;
   } finally {
     await opened.release();

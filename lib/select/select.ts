@@ -5,7 +5,7 @@ import { Table, Vector, makeVector } from 'apache-arrow';
 import { columnPolicy, numericColumn, tableFromColumns } from '../data/columns.js';
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
-import { availableMemory, estimateMemory, memoryBudgetError } from '../train/memory-model.js';
+import { availableMemory, estimateMemory, memoryBudgetError, replicasThatFit } from '../train/memory-model.js';
 import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema } from '../baselines/options.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
@@ -324,12 +324,10 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
     });
   const e = estimate(seeds.length);
   if (e.peakBytes > limit) {
-    let fit = 0;
-    while (fit < seeds.length && estimate(fit + 1).peakBytes <= limit) fit++;
     throw memoryBudgetError(
       e,
       limit,
-      { seeds: seeds.length, seedsFit: fit, D, k: o.k, ip: preset.selector !== 'cae', p: o.p, noise: o.noise, where: "options.memoryLimit or the machine's memory" },
+      { seeds: seeds.length, seedsFit: replicasThatFit(estimate, seeds.length, limit), D, k: o.k, ip: preset.selector !== 'cae', p: o.p, noise: o.noise, where: "options.memoryLimit or the machine's memory" },
       { p: 'options.p', method: 'options.method', noise: 'options.noise', seeds: 'fit the others in another call' },
     );
   }

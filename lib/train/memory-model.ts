@@ -141,6 +141,13 @@ export function describeEstimate(e: MemoryEstimate, limit: number): string[] {
   ];
 }
 
+/** How many of `seeds` replicas fit together within `limit` (the largest n whose estimate does); 0: not one. */
+export function replicasThatFit(estimateFor: (replicas: number) => MemoryEstimate, seeds: number, limit: number): number {
+  let fit = 0;
+  while (fit < seeds && estimateFor(fit + 1).peakBytes <= limit) fit++;
+  return fit;
+}
+
 /**
  * ERR_MEMORY_BUDGET for an estimate above `limit`: the numbers and what to change. `flags`: how the
  * caller spells the settings (the CLI's flags, or the library's option names).
