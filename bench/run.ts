@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines,wide] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines,wide,p-study] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -9,6 +9,7 @@ import { tablesCase } from './tables.js';
 import { figuresCase } from './figures.js';
 import { baselinesCase } from './baselines.js';
 import { wideCase } from './wide.js';
+import { pStudyCase } from './p-study.js';
 import { rng } from './rng.js';
 import path from 'node:path';
 
@@ -76,7 +77,7 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines, wide', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines, wide, p-study', 'mice-shape,mnist-shape')
     .option('--data-dir <dir>', 'the paper datasets (baselines: Mice Protein)', path.resolve('..', 'shared', 'datasets'))
     .option('--rows <n>', 'rows of the tables case', '100000')
     .option('--cols <n>', 'columns of the tables case', '500')
@@ -85,6 +86,9 @@ async function main() {
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
     .option('--threads <n>', 'CPU threads (0 = all cores)', '0')
     .option('--wide-shape <name>', "wide: only the shapes whose name contains this (e.g. 'gene')")
+    .option('--study-dir <dir>', 'p-study: where each cell result is kept (an interrupted study resumes)', 'docs/results/p-study')
+    .option('--study-only <text>', 'p-study: only the cells whose name contains this')
+    .option('--study-table', 'p-study: print the table of the kept cells, train nothing')
     .option('--selection <path>', 'mnist-shape: fused (the kernels) or tensor (the materialising tensor-op path)', 'fused')
     .parse();
   const o = program.opts();
@@ -108,10 +112,12 @@ async function main() {
       for (const line of await figuresCase()) console.log(line);
     } else if (name === 'wide') {
       await wideCase(o.wideShape);
+    } else if (name === 'p-study') {
+      await pStudyCase(String(o.dataDir), path.resolve(String(o.studyDir)), o.studyOnly, Boolean(o.studyTable));
     } else if (name === 'baselines') {
       for (const line of await baselinesCase(String(o.dataDir))) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures, baselines or wide)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures, baselines, wide or p-study)`);
       process.exitCode = 2;
     }
   }

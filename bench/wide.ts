@@ -10,18 +10,30 @@ import { makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arr
 import { tableFromColumns } from '../lib/data/columns.js';
 import { rng } from './rng.js';
 
-/** rows × D float32 features; 5 classes decided by 10 planted features. */
-function plantedTable(rows: number, D: number, file: string): void {
+/** The 10 planted features of plantedTable (column indices). */
+export const plantedFeatures = (D: number) => Array.from({ length: 10 }, (_, i) => i * Math.floor(D / 10));
+
+/**
+ * rows × D float32 features, uniform on [0, 1); 5 classes decided by 10 planted features: the class
+ * is the pair (2c, 2c + 1) of planted features with the largest sum (classes of equal chance).
+ */
+export function plantedTable(rows: number, D: number, file: string): void {
   const r = rng(D + rows);
   const cols: [string, Vector][] = [];
-  const score = new Float64Array(rows);
+  const planted = plantedFeatures(D);
+  const pairSums = Array.from({ length: 5 }, () => new Float64Array(rows));
   for (let j = 0; j < D; j++) {
     const v = new Float32Array(rows);
     for (let i = 0; i < rows; i++) v[i] = r();
-    if (j % Math.floor(D / 10) === 0) for (let i = 0; i < rows; i++) score[i] += v[i];
+    const at = planted.indexOf(j);
+    if (at >= 0) for (let i = 0; i < rows; i++) pairSums[at >> 1][i] += v[i];
     cols.push([`g${j}`, makeVector(v)]);
   }
-  const label = Array.from(score, (s) => `c${Math.min(4, Math.floor((s / 10) * 5))}`);
+  const label = Array.from({ length: rows }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < 5; c++) if (pairSums[c][i] > pairSums[best][i]) best = c;
+    return `c${best}`;
+  });
   cols.push(['label', vectorFromArray(label)]);
   writeFileSync(file, tableToIPC(tableFromColumns(cols), 'file'));
 }

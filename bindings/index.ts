@@ -23,6 +23,8 @@ export interface NativeCapabilities {
   isa: 'baseline' | 'avx2' | 'avx512' | 'native';
   /** The best variant this CPU supports. */
   supportedIsa: 'baseline' | 'avx2' | 'avx512';
+  /** Training flushes denormal floats to zero on every thread it uses (x86 FTZ/DAZ, Arm FZ). */
+  denormalsFlushed: boolean;
 }
 
 /**

@@ -8,9 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { checkMemoryBudget, estimateRun, runExperiment, seedGroups, seedsPerGroup } from '../experiment/run.js';
 import { availableMemory, describeEstimate } from '../train/memory-model.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
-import { ALL_METHODS as METHODS } from '../train/methods.js';
+import { ALL_METHODS as METHODS, isBaselineMethod } from '../train/methods.js';
 import { bytesFlag, choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
-import { loadExperimentConfig, resolveExperimentConfig, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
+import { loadExperimentConfig, resolveExperimentConfig, withWidthDefaults, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
 import { checkWritableDir } from '../files/dirs.js';
 import type { PreparedDataset } from '../data/dataset.js';
@@ -184,14 +184,19 @@ export function checkAgainstData(run: ResolvedRun, data: PreparedDataset, cli: (
   const D = data.inputDim;
   const where = `the ${D} features of ${cfg.dataset}`;
   if (cfg.k > D) throw usageError(`Expected --k at most ${D} (${where}) but received ${cfg.k}`);
-  if (cfg.p > D && cfg.method.startsWith('ip-')) throw usageError(`Expected --p at most ${D} (${where}) but received ${cfg.p}`);
-  if ((cfg.method === 'ip-diag' || cfg.method === 'ip-scalar') && cfg.p !== 0 && cfg.p !== D)
+  if (cfg.p !== undefined && cfg.p > D && cfg.method.startsWith('ip-')) throw usageError(`Expected --p at most ${D} (${where}) but received ${cfg.p}`);
+  if ((cfg.method === 'ip-diag' || cfg.method === 'ip-scalar') && cfg.p !== undefined && cfg.p !== 0 && cfg.p !== D)
     throw usageError(`Expected no --p (or --p ${D}, the features of ${cfg.dataset}) for --method ${cfg.method}: its embedding size is D, but received --p ${cfg.p}`);
+  // P and the noise where neither flag nor config chose them: by the table's width (said once here)
+  if (!isBaselineMethod(cfg.method)) {
+    run.cfg = withWidthDefaults(cfg, D);
+    if (run.cfg.defaultsNote) notes.push(run.cfg.defaultsNote);
+  }
   const rows = data.indices.train.length;
   if (cfg.batchSize > rows) {
     if (cli('batchSize')) throw usageError(`Expected --batch-size at most ${rows} (the training rows of ${cfg.dataset}) but received ${cfg.batchSize}`);
     notes.push(`batch size ${cfg.batchSize} (${cli('config') ? 'the config file\'s' : 'the default'}) is more than the ${rows} training rows of ${cfg.dataset}: using ${rows} (set --batch-size to choose)`);
-    run.cfg = { ...cfg, batchSize: rows };
+    run.cfg = { ...run.cfg, batchSize: rows };
   }
 }
 

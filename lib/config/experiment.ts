@@ -10,8 +10,9 @@ import { formatIssue } from '../validate.js';
 import { ALL_METHODS } from '../train/methods.js';
 import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import { trainerOptionsSchema } from '../train/options.js';
+import { widthDefaults, type Noise } from '../train/wide-defaults.js';
 
-export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded'] as const;
+export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded', 'gene', 'arcene', 'dexter', 'cancer', 'breast'] as const;
 
 // Fields shared with the trainer come from its schema: one definition of each limit and default.
 const t = trainerOptionsSchema.shape;
@@ -29,14 +30,17 @@ export const experimentSchema = z
     temperature: z.object({ start: z.number().positive(), end: z.number().positive() }).strict().default({ start: 10, end: 0.01 }),
     decoder: z.object({ hidden: t.hidden, dropout: t.dropout }).strict().default({ hidden: [200], dropout: 0 }),
     gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
-    noise: t.noise,
+    /** 'per-sample' (the paper's) or 'per-batch'; left out: by the table's width (lib/train/wide-defaults.ts). */
+    noise: t.noise.removeDefault().optional(),
     shuffle: t.shuffle,
     seeds: t.seeds,
     device: t.device,
     threads: t.threads,
     checkpointEvery: z.number().int().min(1).default(10),
-    /** Embedding size P of the IP selector; 0 = D (the paper's). */
-    p: t.embeddingDim,
+    /** Embedding size P of the IP selector; 0 = D (the paper's); left out: by the table's width. */
+    p: t.embeddingDim.removeDefault().optional(),
+    /** Written by a run: why P or the noise differ from the paper's (a wide table's defaults). */
+    defaultsNote: z.string().optional(),
     /** Also evaluate each seed's selection with a freshly trained MLP (the baselines always do: the paper's protocol for them). */
     retrain: z.boolean().optional(),
     /** Epochs of that retrained MLP (default 100, the paper's). */
@@ -49,6 +53,15 @@ export const experimentSchema = z
   .strict();
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
+/** A config with the width-dependent defaults resolved against its data (what a run records). */
+export type RunConfig = ExperimentConfig & { p: number; noise: Noise };
+
+/** P and the noise resolved for D features (lib/train/wide-defaults.ts); a resolved config is returned as it is. */
+export function withWidthDefaults(cfg: ExperimentConfig, D: number): RunConfig {
+  if (cfg.p !== undefined && cfg.noise !== undefined) return cfg as RunConfig;
+  const d = widthDefaults(D, { p: cfg.p, noise: cfg.noise }, cfg.method.startsWith('ip-'));
+  return { ...cfg, p: d.p, noise: d.noise, ...(d.note ? { defaultsNote: d.note } : {}) };
+}
 export type ExperimentConfigInput = z.input<typeof experimentSchema>;
 
 export const CONFIG_DIR = path.join(packageRoot(), 'configs');

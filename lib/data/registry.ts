@@ -12,6 +12,7 @@ import { prepareEmbeddedMnist } from './embedded.js';
 import { prepareMice, findMiceFile } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findIsoletFiles, findFile } from './paper.js';
+import { prepareArcene, prepareBreast, prepareCancer, prepareDexter, prepareGene } from './official-wide.js';
 
 export interface DatasetInfo {
   name: string;
@@ -78,6 +79,37 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
       return prepareMice(file);
     },
     available: (dir) => findMiceFile(dir) !== undefined,
+  },
+  // The official IP-CAE code's other datasets (lib/data/official-wide.ts): values as stored.
+  gene: {
+    name: 'gene',
+    description: 'GENE, TCGA pan-cancer RNA-seq (UCI 401: data.csv + labels.csv, 801 × 20,531, 5 classes); 480/160/161 (60/20/20, seed 42)',
+    files: ['data.csv', 'labels.csv'],
+    prepare: (dir) => prepareGene(dir),
+  },
+  arcene: {
+    name: 'arcene',
+    description: 'ARCENE (UCI 167, NIPS 2003: arcene_{train,valid}.{data,labels}, 10,000 features); train file 80/20 into train/val, valid file as test',
+    files: ['arcene_train.data', 'arcene_train.labels', 'arcene_valid.data', 'arcene_valid.labels'],
+    prepare: (dir) => prepareArcene(dir),
+  },
+  dexter: {
+    name: 'dexter',
+    description: 'DEXTER (UCI 168, NIPS 2003: sparse dexter_{train,valid}.{data,labels}, 20,000 features); train file 80/20 into train/val, valid file as test',
+    files: ['dexter_train.data', 'dexter_train.labels', 'dexter_valid.data', 'dexter_valid.labels'],
+    prepare: (dir) => prepareDexter(dir),
+  },
+  cancer: {
+    name: 'cancer',
+    description: "CANCER, Wisconsin diagnostic breast cancer (UCI 17 wdbc.data, scikit-learn's load_breast_cancer: 569 × 30); 341/113/115 (60/20/20, seed 42)",
+    files: ['wdbc.data'],
+    prepare: (dir) => prepareCancer(dir),
+  },
+  breast: {
+    name: 'breast',
+    description: "BREAST (the official IP-CAE repository's x.npy and y.npy, two classes); 60/20/20, seed 42",
+    files: ['x.npy', 'y.npy'],
+    prepare: (dir) => prepareBreast(dir),
   },
 };
 

@@ -14,7 +14,7 @@ import { openRunDirectory, readJson, type RunHooks } from './run-directory.js';
 export type { RunHooks } from './run-directory.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
 import { meanStd } from '../stats/stats.js';
-import type { ExperimentConfig } from '../config/experiment.js';
+import { withWidthDefaults, type ExperimentConfig, type RunConfig } from '../config/experiment.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
@@ -30,7 +30,8 @@ import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummar
 
 
 /** The memory model's estimate for a run of a selector method (undefined for the baselines: not modelled). */
-export function estimateRun(cfg: ExperimentConfig, data: PreparedDataset): MemoryEstimate | undefined {
+export function estimateRun(given: ExperimentConfig, data: PreparedDataset): MemoryEstimate | undefined {
+  const cfg = withWidthDefaults(given, data.inputDim);
   if (isBaselineMethod(cfg.method)) return undefined;
   const m = methodOptions(cfg.method, cfg.gjsdLambda);
   return estimateMemory({
@@ -53,8 +54,9 @@ export function estimateRun(cfg: ExperimentConfig, data: PreparedDataset): Memor
  * ERR_MEMORY_BUDGET when the estimate exceeds `limit`: the numbers, and what to change (how many
  * seeds fit, a smaller P, CAE, per-batch noise). Nothing has been written when it throws.
  */
-export function checkMemoryBudget(cfg: ExperimentConfig, data: PreparedDataset, e: MemoryEstimate, limit: number): void {
+export function checkMemoryBudget(given: ExperimentConfig, data: PreparedDataset, e: MemoryEstimate, limit: number): void {
   if (e.peakBytes <= limit) return;
+  const cfg = withWidthDefaults(given, data.inputDim);
   throw memoryBudgetError(
     e,
     limit,
@@ -75,8 +77,11 @@ export function seedsPerGroup(cfg: ExperimentConfig, data: PreparedDataset, limi
 export const seedGroups = (seeds: number[], size: number): number[][] =>
   Array.from({ length: Math.ceil(seeds.length / size) }, (_, i) => seeds.slice(i * size, (i + 1) * size));
 
-export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
-  if (isBaselineMethod(cfg.method)) return runBaseline(cfg, data, outDir, hooks);
+export async function runExperiment(given: ExperimentConfig, data: PreparedDataset, outDir: string, hooks: RunHooks = {}): Promise<Summary> {
+  if (isBaselineMethod(given.method)) return runBaseline(given, data, outDir, hooks);
+  // P and the noise, where the config leaves them to the table's width, are decided here: the run
+  // records the resolved values (and why) in config.json and its summary.
+  const cfg = withWidthDefaults(given, data.inputDim);
   // The memory model, before anything is allocated or written: a run that cannot fit is split into
   // groups of seeds run one after another (each seed's result is the one it has alone), or refused
   // when not even one seed fits.
@@ -91,7 +96,7 @@ export async function runExperiment(cfg: ExperimentConfig, data: PreparedDataset
 }
 
 /** Trainer options of a selector method's run. shuffleSeed: a group's, when the run is split. */
-function trainerOptions(cfg: ExperimentConfig, data: PreparedDataset, shuffleSeed?: number): TrainerOptionsInput {
+function trainerOptions(cfg: RunConfig, data: PreparedDataset, shuffleSeed?: number): TrainerOptionsInput {
   return {
     ...methodOptions(cfg.method as Method, cfg.gjsdLambda),
     task: cfg.task,
@@ -122,7 +127,7 @@ export const groupDir = (outDir: string, i: number) => path.join(outDir, 'groups
  * shuffling, every group shuffles as the whole group would (the first seed's order).
  */
 async function runInGroups(
-  cfg: ExperimentConfig,
+  cfg: RunConfig,
   data: PreparedDataset,
   outDir: string,
   hooks: RunHooks,
@@ -191,7 +196,7 @@ async function runInGroups(
 }
 
 async function runGroup(
-  cfg: ExperimentConfig,
+  cfg: RunConfig,
   data: PreparedDataset,
   outDir: string,
   hooks: RunHooks,

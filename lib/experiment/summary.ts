@@ -42,6 +42,8 @@ export interface RunSettings {
   gjsdLambda?: number;
   noise: string;
   shuffle: boolean;
+  /** Why P or the noise differ from the paper's (a wide table's defaults). */
+  defaultsNote?: string;
 }
 
 export function runSettings(cfg: Omit<RunSettings, 'hidden' | 'dropout'> & { method: string; decoder: { hidden: number[]; dropout: number } }): RunSettings {
@@ -57,6 +59,7 @@ export function runSettings(cfg: Omit<RunSettings, 'hidden' | 'dropout'> & { met
     ...(cfg.method.endsWith('-gjsd') ? { gjsdLambda: cfg.gjsdLambda } : {}),
     noise: cfg.noise,
     shuffle: cfg.shuffle,
+    ...(cfg.defaultsNote ? { defaultsNote: cfg.defaultsNote } : {}),
   };
 }
 
@@ -72,7 +75,7 @@ export function settingsLine(s: RunSettings, method: string): string {
     ...(s.gjsdLambda !== undefined ? [`GJSD λ = ${s.gjsdLambda}`] : []),
     `noise ${s.noise}`,
     s.shuffle ? 'shuffled each epoch' : 'not shuffled',
-  ].join(' · ');
+  ].join(' · ') + (s.defaultsNote ? ` — ${s.defaultsNote}` : '');
 }
 
 export interface Summary {

@@ -33,10 +33,10 @@ export const selectOptionsSchema = z
     /** At most the number of training rows. */
     batchSize: t.batchSize,
     hidden: t.hidden,
-    /** P, the embedding size of the IP selector (0: P = D, the paper's); a smaller P for wide tables. */
-    p: t.embeddingDim,
-    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). */
-    noise: t.noise,
+    /** P, the embedding size of the IP selector (0: P = D, the paper's); a smaller P for wide tables (see noise). */
+    p: t.embeddingDim.removeDefault().optional(),
+    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). Left out, P and the noise follow the table's width: the paper's up to 2,048 features, P = 256 and per-batch above. */
+    noise: t.noise.removeDefault().optional(),
     /** Bytes the fit may use (default: the machine's or its cgroup's memory); a larger estimate is refused before training (ERR_MEMORY_BUDGET). */
     memoryLimit: z.number().positive().optional(),
     lr: t.lr,
@@ -112,6 +112,8 @@ export const selectionFileSchema = z
     ignored: z.array(z.object({ column: z.string(), reason: z.string() }).strict()).optional(),
     encodings: z.array(z.object({ column: z.string(), categories: z.array(z.string()).min(1) }).strict()).optional(),
     finetuned: z.number().int().min(1).optional(),
+    /** Set when P or the noise were chosen by the table's width (not the paper's): the values and why. */
+    widthDefaults: z.object({ p: z.number().int().min(0), noise: z.enum(['per-sample', 'per-batch']), note: z.string() }).strict().optional(),
     retrained: z.object({ epochs: z.number().int().min(1), hidden: z.number().int().min(1) }).strict().optional(),
     decoder: z
       .object({

@@ -6,6 +6,7 @@ import { columnPolicy, numericColumn, tableFromColumns } from '../data/columns.j
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { availableMemory, estimateMemory, memoryBudgetError, replicasThatFit } from '../train/memory-model.js';
+import { widthDefaults } from '../train/wide-defaults.js';
 import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema } from '../baselines/options.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
@@ -68,6 +69,8 @@ export interface FeatureSelectionData {
   scores?: FeatureScore[];
   /** Decoder-only epochs run on the final selections (finetune), when distinct selections changed a seed. */
   finetuned?: number;
+  /** P and the noise when the table's width chose them (not the paper's P = D and per-sample noise): the values and why. */
+  widthDefaults?: { p: number; noise: 'per-sample' | 'per-batch'; note: string };
   /**
    * Reconstruction selectors: the chosen seed's decoder (best-validation parameters), so that
    * `reconstruct` can predict all D features from the K selected ones.
@@ -305,6 +308,8 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   const preset = methodOptions(method, o.gjsdLambda);
   const outputDim = prep.task === 'classification' ? prep.classes!.length : prep.targetWidth;
   const batchSize = Math.min(o.batchSize, nTrain); // never more than the training rows
+  // P and the noise where the options leave them to the table's width (the paper's up to 2,048 features)
+  const width = widthDefaults(D, { p: o.p, noise: o.noise }, preset.selector !== 'cae');
   // The memory model, before anything is allocated: a fit that cannot fit is refused now.
   const limit = o.memoryLimit ?? availableMemory();
   const estimate = (replicas: number) =>
@@ -316,18 +321,18 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
       k: o.k,
       selector: preset.selector ?? 'ip',
       ipWeights: preset.ipWeights,
-      p: o.p,
+      p: width.p,
       hidden: o.hidden,
       batchSize,
       replicas,
-      noise: o.noise,
+      noise: width.noise,
     });
   const e = estimate(seeds.length);
   if (e.peakBytes > limit) {
     throw memoryBudgetError(
       e,
       limit,
-      { seeds: seeds.length, seedsFit: replicasThatFit(estimate, seeds.length, limit), D, k: o.k, ip: preset.selector !== 'cae', p: o.p, noise: o.noise, where: "options.memoryLimit or the machine's memory" },
+      { seeds: seeds.length, seedsFit: replicasThatFit(estimate, seeds.length, limit), D, k: o.k, ip: preset.selector !== 'cae', p: width.p, noise: width.noise, where: "options.memoryLimit or the machine's memory" },
       { p: 'options.p', method: 'options.method', noise: 'options.noise', seeds: 'fit the others in another call' },
     );
   }
@@ -338,8 +343,8 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
     k: o.k,
     outputDim,
     hidden: o.hidden,
-    embeddingDim: o.p,
-    noise: o.noise,
+    embeddingDim: width.p,
+    noise: width.noise,
     batchSize,
     lr: o.lr,
     seeds,
@@ -406,6 +411,7 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
       },
       ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.findIndex((rep) => rep.seed === best.seed), o.hidden) } : {}),
       ...(tuned ? { finetuned: o.finetune } : {}),
+      ...(width.note ? { widthDefaults: { p: width.p, noise: width.noise, note: width.note } } : {}),
       scores: featureScores(
         finished.map((rep) => ({ mass: selectionMass(rep.probabilities, o.k, D), selected: rep.selected })),
         prep.featureNames,

@@ -185,6 +185,7 @@ Napi::Value toJs(Napi::Env env, const ipcae::Capabilities& c) {
   o.Set("parallelInfo", c.parallelInfo);
   o.Set("isa", c.isa);
   o.Set("supportedIsa", c.supportedIsa);
+  o.Set("denormalsFlushed", c.denormalsFlushed);
   return o;
 }
 

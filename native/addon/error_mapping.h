@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "denormals.h"
+
 namespace ipcae_addon {
 
 struct Failure {
@@ -13,7 +15,8 @@ struct Failure {
   std::string message;
 };
 
-// Runs fn; every exception becomes `failure` and false.
+// Runs fn; every exception becomes `failure` and false. The thread's floating-point mode is restored
+// after (the core flushes denormals while it trains; the thread is Node's).
 template <typename F>
 bool guarded(F&& fn, Failure& failure);
 
@@ -32,6 +35,7 @@ Failure currentFailure();
 
 template <typename F>
 bool guarded(F&& fn, Failure& failure) {
+  ipcae::FloatModeGuard mode;
   try {
     fn();
     return true;

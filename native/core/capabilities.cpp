@@ -2,11 +2,13 @@
 #include <ATen/Version.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "capabilities.h"
+#include "denormals.h"
 #include "isa.h"
 #include "selection.h"
 
@@ -55,6 +57,7 @@ Capabilities capabilities() {
   c.parallelInfo = at::get_parallel_info();
   c.isa = kernel_variant();
   c.supportedIsa = isa_name(best_supported_isa());
+  c.denormalsFlushed = training_flushes_denormals(std::max(2, c.threads));
   return c;
 }
 

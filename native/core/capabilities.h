@@ -20,6 +20,7 @@ struct Capabilities {
   std::string parallelInfo;
   std::string isa;           // the variant of ipcae's kernels in use: baseline | avx2 | avx512 | native
   std::string supportedIsa;  // the best variant this CPU supports
+  bool denormalsFlushed = false;  // training flushes denormal floats to zero on all its threads
 };
 
 Capabilities capabilities();

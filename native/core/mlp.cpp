@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "isa.h"
 #include "loss.h"
+#include "parallel.h"
 
 namespace ipcae {
 
@@ -270,7 +271,7 @@ void sgd_update(const std::vector<torch::Tensor*>& params, const std::vector<tor
 
 void enter_baseline_thread(int threads) {
   const int n = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  if (at::get_num_threads() != n) at::set_num_threads(n);
+  enter_job(n, n);
 }
 
 }  // namespace ipcae

@@ -14,6 +14,10 @@ namespace ipcae {
 int kernel_threads();
 void set_kernel_threads(int n);
 
+// The start of every job on the calling thread: LibTorch's ops on `opsThreads`, ipcae's kernels on
+// `kernelThreads`, denormal floats flushed on all of them (denormals.h).
+void enter_job(int opsThreads, int kernelThreads);
+
 // f(begin, end) over contiguous chunks; at least `grain` items per thread; each item is handled
 // by exactly one call, so results never depend on the thread count.
 template <typename F>

@@ -88,9 +88,7 @@ Trainer::Trainer(const TrainerOptions& o) : opt_(o) {
 }
 
 void Trainer::enterThread() const {
-  // set_num_threads also rebuilds LibTorch's pthreadpool: only call it when the count differs.
-  if (at::get_num_threads() != opsThreads_) at::set_num_threads(opsThreads_);
-  set_kernel_threads(threads_);
+  enter_job(opsThreads_, threads_);
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> Trainer::parameterLayout() const {

@@ -1,0 +1,36 @@
+// The defaults that depend on the table's width: P (the IP selector's embedding size) and the
+// Gumbel noise. Up to FULL_P_MAX_FEATURES features the paper's choices hold (P = D, per-sample
+// noise); above, P = WIDE_P and per-batch noise, unless the user chose. Why these numbers: P = D costs
+// 16·D² bytes per seed (the D × D weights, their gradient and Adam's two moments: 64 MiB at D =
+// 2,048, 6.3 GiB at GENE's 20,531) and K·D² multiply-adds three times a step; the P study in
+// docs/results.md measured what a smaller P and per-batch noise cost in accuracy.
+export const FULL_P_MAX_FEATURES = 2048;
+export const WIDE_P = 256;
+
+export type Noise = 'per-sample' | 'per-batch';
+
+export interface WidthDefaults {
+  /** 0: P = D. */
+  p: number;
+  noise: Noise;
+  /** Set when a default differed from the paper's because of the width: what and why. */
+  note?: string;
+}
+
+/**
+ * P and noise for a table of D features: what was given stays; what was not follows the rule.
+ * `ip`: the method has an IP selector (P means nothing to CAE).
+ */
+export function widthDefaults(D: number, given: { p?: number; noise?: Noise }, ip: boolean): WidthDefaults {
+  const wide = D > FULL_P_MAX_FEATURES;
+  const p = given.p ?? (wide && ip ? WIDE_P : 0);
+  const noise = given.noise ?? (wide ? 'per-batch' : 'per-sample');
+  const changed = [
+    ...(given.p === undefined && p !== 0 ? [`P = ${p}`] : []),
+    ...(given.noise === undefined && noise === 'per-batch' ? ['per-batch noise'] : []),
+  ];
+  const note = changed.length
+    ? `${changed.join(' and ')}: the defaults for tables wider than ${FULL_P_MAX_FEATURES.toLocaleString('en-US')} features (this one has ${D.toLocaleString('en-US')}); the paper's P = D and per-sample noise can be asked for explicitly`
+    : undefined;
+  return { p, noise, ...(note ? { note } : {}) };
+}
