@@ -130,3 +130,46 @@ test('a damaged file is an error naming the file and the line', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a preset is cached and read back as it was prepared', async () => {
+  const { prepareAndCache, loadNamedDataset } = await import('../lib/data/registry.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-cache-'));
+  try {
+    cpSync(fixtures, dir, { recursive: true });
+    const made = prepareAndCache('gene', dir).dataset;
+    rmSync(path.join(dir, 'gene'), { recursive: true }); // the cache alone now
+    const back = loadNamedDataset('gene', dir);
+    assert.deepEqual({ ...back, sources: [] }, { ...made, sources: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ipcae data fetch unpacks the NIPS 2003 and breast-cancer zips where the readers look', async () => {
+  const { zipSync } = await import('fflate');
+  const { SOURCES, extractMembers } = await import('../lib/data/fetch.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-zip-'));
+  try {
+    const file = (p: string) => readFileSync(path.join(fixtures, p));
+    // the layouts the official loaders read: ARCENE/ holds train and valid data, valid labels beside it
+    const zips: Record<string, Record<string, Uint8Array>> = {
+      arcene: {
+        'ARCENE/arcene_train.data': new Uint8Array(readFileSync(path.join(fixtures, 'arcene/ARCENE/arcene_train.data.gz'))),
+        'ARCENE/arcene_train.labels': file('arcene/ARCENE/arcene_train.labels'),
+        'ARCENE/arcene_valid.data': new Uint8Array(readFileSync(path.join(fixtures, 'arcene/ARCENE/arcene_valid.data.gz'))),
+        'ARCENE/arcene_test.data': new Uint8Array([1]),
+        'arcene_valid.labels': file('arcene/arcene_valid.labels'),
+      },
+      cancer: { 'wdbc.data': file('cancer/wdbc.data'), 'wdbc.names': new Uint8Array([1]) },
+    };
+    for (const [name, members] of Object.entries(zips)) {
+      const archive = path.join(dir, `${name}.zip`);
+      writeFileSync(archive, zipSync(members));
+      extractMembers(archive, SOURCES[name][0].extract!, path.join(dir, name));
+    }
+    assert.equal(prepare('arcene', dir).inputDim, 10000); // the gzip members are read by content
+    assert.equal(prepare('cancer', dir).inputDim, 30);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

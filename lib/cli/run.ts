@@ -34,7 +34,7 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
     .option(
       lists ? '--dataset <names>' : '--dataset <name|file>',
-      `mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, har, mice, or a table file of your own (Arrow IPC, Parquet, CSV/TSV)${lists ? '; comma-separated for several' : ''}`,
+      `mnist-embedded (no download), mnist, fashion-mnist, isolet, coil20, har, mice; the official code's gene, arcene, dexter, cancer, breast; or a table file of your own (Arrow IPC, Parquet, CSV/TSV)${lists ? '; comma-separated for several' : ''}`,
       'mnist-embedded',
     )
     .option('--target <column>', 'table file: the target column (classes, or numbers for --task regression)')

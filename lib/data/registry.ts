@@ -3,11 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tableFromIPC, tableToIPC, makeTable, vectorFromArray, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, vectorFromArray, Int32, Dictionary, Utf8, makeVector, type Table } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { sha256File } from '../files/hash.js';
 import type { PreparedDataset } from './dataset.js';
+import { tableFromColumns } from './columns.js';
 import { prepareEmbeddedMnist } from './embedded.js';
 import { prepareMice, findMiceFile } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
@@ -153,16 +154,21 @@ export function datasetToTable(d: PreparedDataset): Table {
   columns.label = makeVector(label);
   columns.split = vectorFromArray(split, new Dictionary(new Utf8(), new Int32()));
   columns.row = makeVector(row);
-  return makeTable(columns as never) as unknown as Table;
+  // one pass over the columns (apache-arrow's own table builder is quadratic in their number)
+  return tableFromColumns(columns);
 }
 
 export function tableToDataset(t: Table, sidecar: { name: string; classNames: string[]; sources: PreparedDataset['sources'] }): PreparedDataset {
-  const names = t.schema.fields.map((f) => f.name).filter((n) => n !== 'label' && n !== 'split' && n !== 'row');
+  // columns by position: getChild(name) searches the fields, quadratic over 20,000 of them
+  const fields = t.schema.fields.map((f, i) => ({ name: f.name, i }));
+  const features = fields.filter((f) => f.name !== 'label' && f.name !== 'split' && f.name !== 'row');
+  const names = features.map((f) => f.name);
   const D = names.length;
-  const split = t.getChild('split')!,
-    label = t.getChild('label')!,
-    row = t.getChild('row')!;
-  const cols = names.map((n) => t.getChild(n)!.toArray() as Float32Array);
+  const at = (name: string) => t.getChildAt(fields.find((f) => f.name === name)!.i)!;
+  const split = at('split'),
+    label = at('label'),
+    row = at('row');
+  const cols = features.map((f) => t.getChildAt(f.i)!.toArray() as Float32Array);
   const out = { train: [] as number[], val: [] as number[], test: [] as number[] };
   for (let i = 0; i < t.numRows; i++) out[split.get(i) as 'train' | 'val' | 'test'].push(i);
   const pack = (rows: number[]) => {
