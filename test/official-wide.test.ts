@@ -84,7 +84,7 @@ test('the presets load with the official settings; the wide ones take the width 
     for (const task of ['classification', 'reconstruction']) {
       const cfg = withWidthDefaults(loadExperimentConfig(defaultConfigFile(name, task)), width[name]);
       assert.deepEqual([cfg.k, cfg.batchSize, cfg.epochs, cfg.lr, cfg.temperature.start, cfg.temperature.end, cfg.seeds.length], [k[name], 16, 200, 0.001, 10, 0.01, 10], name);
-      assert.equal(cfg.p, width[name] > 2048 ? 256 : 0, name);
+      assert.equal(cfg.p, width[name] > 2048 ? Math.max(64, k[name]) : 0, name);
       assert.equal(cfg.noise, width[name] > 2048 ? 'per-batch' : 'per-sample', name);
     }
 });

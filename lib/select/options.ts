@@ -35,7 +35,7 @@ export const selectOptionsSchema = z
     hidden: t.hidden,
     /** P, the embedding size of the IP selector (0: P = D, the paper's); a smaller P for wide tables (see noise). */
     p: t.embeddingDim.removeDefault().optional(),
-    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). Left out, P and the noise follow the table's width: the paper's up to 2,048 features, P = 256 and per-batch above. */
+    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). Left out, P and the noise follow the table's width: the paper's up to 2,048 features, P = max(64, k) and per-batch above. */
     noise: t.noise.removeDefault().optional(),
     /** Bytes the fit may use (default: the machine's or its cgroup's memory); a larger estimate is refused before training (ERR_MEMORY_BUDGET). */
     memoryLimit: z.number().positive().optional(),

@@ -1,11 +1,16 @@
 // The defaults that depend on the table's width: P (the IP selector's embedding size) and the
 // Gumbel noise. Up to FULL_P_MAX_FEATURES features the paper's choices hold (P = D, per-sample
-// noise); above, P = WIDE_P and per-batch noise, unless the user chose. Why these numbers: P = D costs
+// noise); above, P = max(WIDE_P_MIN, K) and per-batch noise, unless the user chose. Why: P = D costs
 // 16·D² bytes per seed (the D × D weights, their gradient and Adam's two moments: 64 MiB at D =
-// 2,048, 6.3 GiB at GENE's 20,531) and K·D² multiply-adds three times a step; the P study in
-// docs/results.md measured what a smaller P and per-batch noise cost in accuracy.
+// 2,048, 6.3 GiB at GENE's 20,531) and K·D² multiply-adds three times a step. The study in
+// docs/results.md ("What a smaller P costs") measured, on a wide planted table, P = 64 ahead of
+// P = 256 and per-batch noise equal to per-sample; P is kept at least K so that the K selector
+// nodes' logits are not confined to fewer dimensions than there are nodes (not measured).
 export const FULL_P_MAX_FEATURES = 2048;
-export const WIDE_P = 256;
+export const WIDE_P_MIN = 64;
+
+/** The wide default P for K selected features. */
+export const wideP = (k: number) => Math.max(WIDE_P_MIN, k);
 
 export type Noise = 'per-sample' | 'per-batch';
 
@@ -18,12 +23,12 @@ export interface WidthDefaults {
 }
 
 /**
- * P and noise for a table of D features: what was given stays; what was not follows the rule.
+ * P and noise for a table of D features and K selected: what was given stays; what was not follows the rule.
  * `ip`: the method has an IP selector (P means nothing to CAE).
  */
-export function widthDefaults(D: number, given: { p?: number; noise?: Noise }, ip: boolean): WidthDefaults {
+export function widthDefaults(D: number, k: number, given: { p?: number; noise?: Noise }, ip: boolean): WidthDefaults {
   const wide = D > FULL_P_MAX_FEATURES;
-  const p = given.p ?? (wide && ip ? WIDE_P : 0);
+  const p = given.p ?? (wide && ip ? Math.min(D, wideP(k)) : 0);
   const noise = given.noise ?? (wide ? 'per-batch' : 'per-sample');
   const changed = [
     ...(given.p === undefined && p !== 0 ? [`P = ${p}`] : []),
