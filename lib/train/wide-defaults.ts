@@ -35,7 +35,7 @@ export function widthDefaults(D: number, k: number, given: { p?: number; noise?:
     ...(given.noise === undefined && noise === 'per-batch' ? ['per-batch noise'] : []),
   ];
   const note = changed.length
-    ? `${changed.join(' and ')}: the defaults for tables wider than ${FULL_P_MAX_FEATURES.toLocaleString('en-US')} features (this one has ${D.toLocaleString('en-US')}); the paper's P = D and per-sample noise can be asked for explicitly`
+    ? `${changed.join(' and ')}: the defaults for tables wider than ${FULL_P_MAX_FEATURES.toLocaleString('en-US')} features (this one has ${D.toLocaleString('en-US')}); the paper's P = D and per-sample noise can be asked for (--p ${D} --noise per-sample, or p: 0 and noise: 'per-sample')`
     : undefined;
   return { p, noise, ...(note ? { note } : {}) };
 }
