@@ -10,6 +10,7 @@ import path from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { IpcaeError, runExperiment, resolveExperimentConfig, type PreparedDataset } from '../lib/index.js';
 import { estimateRun } from '../lib/experiment/run.js';
+import { readJson } from '../lib/experiment/run-directory.js';
 import { pipelineTable, syntheticDataset } from './helpers.js';
 
 const D = 40;
@@ -43,6 +44,12 @@ test('seeds that do not fit together train in groups, each exactly as in one gro
   // the same command again returns the finished result
   const again = await runExperiment(cfg, data, path.join(root, 'split'), { memoryLimit: Math.floor(one + (two - one) / 2) });
   assert.equal(again.mean, split.mean);
+  // a finished run is returned as it was grouped, whatever the memory now: the split run with room
+  // for all seeds, the whole run with room for none
+  const splitAgain = await runExperiment(cfg, data, path.join(root, 'split'));
+  assert.deepEqual(splitAgain, readJson(path.join(root, 'split', 'summary.json')));
+  const wholeAgain = await runExperiment(cfg, data, path.join(root, 'whole'), { memoryLimit: Math.floor(one / 2) });
+  assert.equal(wholeAgain.mean, whole.mean);
   // not even one seed fits: refused with the numbers, nothing written
   const out = path.join(root, 'refused');
   await assert.rejects(runExperiment(cfg, data, out, { memoryLimit: Math.floor(one / 2) }), (e: unknown) => {

@@ -3,7 +3,7 @@
 // with a checksum; state.prev.bin the one before), metrics.arrow, selection-<seed>.json,
 // parameters-<seed>.bin/json, summary.md, and last summary.json, the commit point. Re-running the
 // same command into the same directory resumes, after a kill at any moment, to the same result.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Trainer, capabilities, preload, type EpochMetrics } from '../train/trainer.js';
@@ -87,12 +87,28 @@ export async function runExperiment(given: ExperimentConfig, data: PreparedDatas
   // when not even one seed fits.
   const estimate = estimateRun(cfg, data)!;
   const memoryLimit = hooks.memoryLimit ?? availableMemory();
+  // A finished run is returned as it was grouped, whatever memory there is now (the run directory
+  // still checks that the config and the data are the same).
+  const finished = finishedGrouping(outDir);
+  if (finished && !hooks.restart)
+    return finished.length > 1 ? runInGroups(cfg, data, outDir, hooks, finished, estimate, memoryLimit) : runGroup(cfg, data, outDir, hooks, { estimate, memoryLimit });
   if (estimate.peakBytes > memoryLimit && cfg.seeds.length > 1) {
     const size = seedsPerGroup(cfg, data, memoryLimit);
     if (size >= 1) return runInGroups(cfg, data, outDir, hooks, seedGroups(cfg.seeds, size), estimate, memoryLimit);
   }
   checkMemoryBudget(cfg, data, estimate, memoryLimit);
   return runGroup(cfg, data, outDir, hooks, { estimate, memoryLimit });
+}
+
+/** The seed groups of a finished run in outDir (one group when it was not split); undefined when there is none. */
+function finishedGrouping(outDir: string): number[][] | undefined {
+  if (!existsSync(path.join(outDir, 'summary.json')) || !existsSync(path.join(outDir, 'config.json'))) return undefined;
+  try {
+    const c = readJson(path.join(outDir, 'config.json')) as { experiment?: { seeds?: number[] }; seedGroups?: number[][] };
+    return c.seedGroups ?? (c.experiment?.seeds ? [c.experiment.seeds] : undefined);
+  } catch {
+    return undefined; // unreadable: the run directory's own checks say why
+  }
 }
 
 /** Trainer options of a selector method's run. shuffleSeed: a group's, when the run is split. */
