@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The yardstick: a plain PyTorch eager loop of IP-CAE written straight from SPEC.md.
+"""The yardstick: a plain PyTorch eager loop of IP-CAE written straight from the method as docs/method.md states it.
 
 Per-sample Gumbel noise, L = Psi W^T + b, Linear(K,200)-LayerNorm-LeakyReLU(0.2)-Linear decoder,
 Adam 1e-3, fixed batch order, validation with hard selection every epoch.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent IP-CAE / CAE classification run in plain PyTorch, straight from SPEC.md, on a dataset
+"""An independent IP-CAE / CAE classification run in plain PyTorch, straight from the method as docs/method.md states it, on a dataset
 exported by `node scripts/export-prepared.mjs <name> <dir>` (the same splits and scaling ipcae uses).
 Used to check statements about the method that do not depend on ipcae's code: e.g. how often IP-CAE
 ends with duplicate selections on COIL-20.

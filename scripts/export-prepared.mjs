@@ -1,5 +1,5 @@
 // node scripts/export-prepared.mjs <dataset> <outdir> [--data-dir DIR]
-// Writes a prepared dataset (SPEC 6 splits and scaling, as ipcae trains on it) as raw little-endian
+// Writes a prepared dataset (docs/method.md §6 splits and scaling, as ipcae trains on it) as raw little-endian
 // files for an independent implementation to read: {train,val,test}_x.f32, {train,val,test}_y.i32, meta.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // node scripts/trajectory.mjs --data <exported dir> --seed S --out <dir> [--dtype float64] [--until E]
 //   [--epochs 200] [--k 50] [--batch-size 16] [--method ip-cae|cae] [--keep 1,5,10,50,100,200]
 //
-// Trains one ipcae replica (classification, SPEC protocol) on a dataset written by
+// Trains one ipcae replica (classification, the protocol of docs/method.md) on a dataset written by
 // scripts/export-prepared.mjs and records its trajectory for bench/reference_run.py --follow:
 // the initial parameters (init.f64, layout in trajectory.json), per epoch the training and validation
 // loss, the hard selection and its unique percentage, and the parameters after the epochs in --keep.

@@ -20,7 +20,7 @@ const cli = path.resolve('dist/lib/cli/run.js');
 const miceDir = path.resolve('..', 'shared', 'datasets', 'mice-protein');
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'ipcae-test-'));
 
-test('configs: the shipped files carry SPEC 4 and 6; flags override; the result is validated', () => {
+test('configs: the shipped files carry method §4 and §6; flags override; the result is validated', () => {
   const c = loadExperimentConfig(defaultConfigFileForTest('mice', 'classification'));
   assert.equal(c.k, 10);
   assert.equal(c.batchSize, 16);

@@ -237,7 +237,7 @@ test('the decoder as an imputer: reconstruct from the selected columns matches t
   const full = await sel.reconstruct(input);
   assert.deepEqual(full.schema.fields.map((f) => f.name), sel.data.inputFeatures);
   assert.equal(full.numRows, testRows.length);
-  // SPEC 5's error in the scaled units: mean over rows of ||x − x̂||₂ / D
+  // docs/method.md §5's error in the scaled units: mean over rows of ||x − x̂||₂ / D
   const D = sel.data.inputFeatures.length;
   const x = prep.splits.test.x;
   let err = 0;

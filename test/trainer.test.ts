@@ -183,7 +183,7 @@ test('each replica keeps its own best-validation parameters; test uses them', as
   t.dispose();
 });
 
-test('reconstruction and regression report their metrics (SPEC 5)', async () => {
+test('reconstruction and regression report their metrics (docs/method.md §5)', async () => {
   const D = 8;
   const { x } = synthetic({ rows: 60, d: D, classes: 2, seed: 4 });
   const t = new Trainer({ task: 'reconstruction', inputDim: D, k: 3, hidden: [6], batchSize: 10, seeds: [1] });

@@ -1,4 +1,4 @@
-// The one shape every dataset reader produces and every run consumes: SPEC 6's splits as dense
+// The one shape every dataset reader produces and every run consumes: the splits of docs/method.md §6 as dense
 // row-major Float32 matrices, with the names and the provenance of the data.
 
 export interface PreparedDataset {

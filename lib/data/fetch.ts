@@ -25,7 +25,7 @@ export interface RemoteFile {
 const UCI = 'https://archive.ics.uci.edu/static/public';
 const mnistFiles = (base: string, sums: [string, number, string][]) => sums.map(([name, size, sha256]) => ({ url: `${base}${name}`, save: name, size, sha256 }));
 
-/** The public sources. Checksums are those of the files in shared/datasets (the originals); UCI's zips are not pinned. */
+/** The public sources. Checksums are those of the original files as published; UCI's zips are not pinned. */
 export const SOURCES: Record<string, RemoteFile[]> = {
   mnist: mnistFiles('https://ossci-datasets.s3.amazonaws.com/mnist/', [
     ['train-images-idx3-ubyte.gz', 9912422, '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609'],

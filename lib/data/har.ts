@@ -1,5 +1,5 @@
 // Smartphone HAR (UCI 240, "UCI HAR Dataset"): the official train files split 80/20 (random_split,
-// seed 42), test = the official test files, min-max fitted on the whole official train file (SPEC 6).
+// seed 42), test = the official test files, min-max fitted on the whole official train file (docs/method.md §6).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';

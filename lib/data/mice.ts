@@ -1,4 +1,4 @@
-// Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as SPEC 6 says.
+// Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as docs/method.md §6 says.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,7 +28,7 @@ type Cell = string | number | null | undefined;
 const VOCABULARY = { Genotype: ['Control', 'Ts65Dn'], Treatment: ['Memantine', 'Saline'], Behavior: ['C/S', 'S/C'] } as const;
 
 /**
- * The protein matrix and SPEC 6 labels from a header and rows (CSV text or spreadsheet cells).
+ * The protein matrix and docs/method.md §6 labels from a header and rows (CSV text or spreadsheet cells).
  * Every row is checked: its field count, numbers (or blanks) in the 77 protein columns, the words
  * of Genotype / Treatment / Behavior, and `class` agreeing with them — a shifted row fails here,
  * naming the file, the line and the column, instead of training on mislabelled data.
@@ -124,7 +124,7 @@ export function readMiceFile(file: string) {
 
 /**
  * Missing values (NaN) become the mean of that column over the rows of the same class, from observed
- * values only (SPEC 6). A class with no observed value in a column is an error naming both.
+ * values only (docs/method.md §6). A class with no observed value in a column is an error naming both.
  */
 export function imputeByClass(x: number[][], y: ArrayLike<number>, where = 'data', names?: string[]): void {
   const n = x.length,

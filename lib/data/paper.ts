@@ -1,4 +1,4 @@
-// The paper's datasets from their original files, prepared as SPEC 6 says: split sizes, the
+// The paper's datasets from their original files, prepared as docs/method.md §6 says: split sizes, the
 // published split indices (torch random_split, seed 42), scaling fitted where the paper fitted it.
 import { existsSync } from 'node:fs';
 import { readRawFile } from './raw.js';

@@ -1,4 +1,4 @@
-// The two MT19937-based permutations that drew the published splits (SPEC 6), in TypeScript so
+// The two MT19937-based permutations that drew the published splits (docs/method.md §6), in TypeScript so
 // that splits never depend on a LibTorch or NumPy version.
 
 /** Standard 32-bit Mersenne Twister (MT19937) with init_genrand seeding. */

@@ -33,13 +33,13 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
   },
   mnist: {
     name: 'mnist',
-    description: 'MNIST IDX files; 7200/1800/1500 as SPEC 6',
+    description: 'MNIST IDX files; 7200/1800/1500 as docs/method.md §6',
     files: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
     prepare: (dir) => prepareMnistLike(dir, 'mnist'),
   },
   'fashion-mnist': {
     name: 'fashion-mnist',
-    description: 'Fashion-MNIST IDX files; 7200/1800/1500 as SPEC 6',
+    description: 'Fashion-MNIST IDX files; 7200/1800/1500 as docs/method.md §6',
     files: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
     prepare: (dir) => prepareMnistLike(dir, 'fashion-mnist'),
   },

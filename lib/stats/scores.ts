@@ -1,7 +1,7 @@
 // Per-feature scores and a ranking from trained selectors, stable across runs with the same seeds.
 //
 // score(d) = the mean over seeds of Σ_k softmax(L_k)_d: the expected number of selector nodes that
-// pick feature d under the nodes' own distributions (no noise, no temperature: the π of SPEC §3).
+// pick feature d under the nodes' own distributions (no noise, no temperature: the π of docs/method.md §3).
 // The scores of all D features sum to K. frequency(d) = the share of seeds whose hard selection
 // (argmax per node) contains d. The ranking orders features by score, then frequency, then index.
 

@@ -1,4 +1,4 @@
-// Named method presets (SPEC 1 and 3) and the paper's GJSD λ per dataset and task.
+// Named method presets (docs/method.md §1 and §3) and the paper's GJSD λ per dataset and task.
 import type { TrainerOptionsInput } from './options.js';
 
 export const METHODS = ['cae', 'cae-gjsd', 'ip-cae', 'ip-cae-gjsd', 'ip-diag', 'ip-scalar'] as const;

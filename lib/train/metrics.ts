@@ -1,4 +1,4 @@
-// Reference implementations of the SPEC 5 selection metrics in plain TypeScript (used by reports
+// Reference implementations of the docs/method.md §5 selection metrics in plain TypeScript (used by reports
 // and to check the native values).
 
 /** 100 · |{argmax_d L_kd}| / K for logits (or probabilities) L, K × D row-major. */

@@ -1,4 +1,4 @@
-// The temperature schedule of SPEC 1: fixed within an epoch, T_b = T0 * (TE / T0)^(b / E)
+// The temperature schedule of docs/method.md §1: fixed within an epoch, T_b = T0 * (TE / T0)^(b / E)
 // at the start of epoch b = 0 … E-1. TE itself is never reached.
 
 export interface TemperatureSchedule {

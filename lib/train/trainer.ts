@@ -29,7 +29,7 @@ export interface DataInput {
   test: SplitInput;
 }
 
-/** NativeReplicaEpoch (valMetric: accuracy as a fraction, reconstruction error (SPEC 5) or MSE) plus its seed. */
+/** NativeReplicaEpoch (valMetric: accuracy as a fraction, reconstruction error (docs/method.md §5) or MSE) plus its seed. */
 export interface ReplicaEpochMetrics extends NativeReplicaEpoch {
   seed: number;
 }

@@ -1,4 +1,4 @@
-// The decoder (SPEC 2): K selected values -> hidden layers (Linear -> LayerNorm -> LeakyReLU(0.2)
+// The decoder (docs/method.md §2): K selected values -> hidden layers (Linear -> LayerNorm -> LeakyReLU(0.2)
 // -> dropout) -> a linear output layer (classes, D reconstructed features, or regression targets).
 // Forward and hand-written backward for all replicas at once; fused CPU kernels for the norm block.
 #pragma once

@@ -1,4 +1,4 @@
-// Evaluation with the hard selection (argmax of the logits; SPEC 5) and the selection itself.
+// Evaluation with the hard selection (argmax of the logits; docs/method.md §5) and the selection itself.
 #include "trainer.h"
 
 #include <algorithm>
@@ -41,7 +41,7 @@ EvalResult Trainer::evaluate(const std::string& name, bool best, const torch::Te
       auto sq = (out - target.unsqueeze(0)).pow(2);
       lossSum += sq.sum({1, 2}).to(torch::kDouble);
       if (opt_.task == "reconstruction") {
-        // SPEC 5: mean over samples of ||x - x_hat||_2 / D.
+        // docs/method.md §5: mean over samples of ||x - x_hat||_2 / D.
         metricSum += (sq.sum(-1).sqrt().sum(1) / static_cast<double>(D_)).to(torch::kDouble);
       }
     }

@@ -1,4 +1,4 @@
-// The generalised Jensen-Shannon divergence between the K selector nodes' distributions (SPEC 3),
+// The generalised Jensen-Shannon divergence between the K selector nodes' distributions (docs/method.md §3),
 // GJSD = (1/K) sum_k sum_d pi_kd (log pi_kd - log m_d), pi = softmax(L), m = mean_k pi: the
 // regulariser of the *-gjsd methods (its gradient) and a per-epoch metric (its value).
 #pragma once

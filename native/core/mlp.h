@@ -2,7 +2,7 @@
 // layer, Linear -> ReLU -> Linear, for R replicas at once (each parameter [R, ...], weights stored
 // transposed [in, out]), with a hand-written backward pass; and the small pieces around it that
 // those three share: nn.Linear's initialisation, Adam / SGD with a per-replica "still training"
-// mask, the task loss and the SPEC 5 metrics. Unlike the IP-CAE decoder (decoder.h) there is no
+// mask, the task loss and the docs/method.md §5 metrics. Unlike the IP-CAE decoder (decoder.h) there is no
 // LayerNorm: the paper's baseline networks are plain ReLU MLPs.
 #pragma once
 

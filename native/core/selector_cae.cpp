@@ -1,4 +1,4 @@
-// CAE (Abid et al. 2019; SPEC 1): the logits are the parameters, one row of D per selector node.
+// CAE (Abid et al. 2019; docs/method.md §1): the logits are the parameters, one row of D per selector node.
 #include "selector.h"
 
 namespace ipcae {

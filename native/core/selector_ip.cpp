@@ -1,4 +1,4 @@
-// IP-CAE (SPEC 1): the logits are an affine map of learned embeddings, L = psi W + b.
+// IP-CAE (docs/method.md §1): the logits are an affine map of learned embeddings, L = psi W + b.
 //   shared: psi [K,P], W [P,D] (stored as W^T of nn.Linear(P, D)), b [1,D]   (the paper's IP-CAE)
 //   diag:   L = psi * w + b with w [1,D];  scalar: w [1,1]                   (its ablations)
 #include "selector.h"
