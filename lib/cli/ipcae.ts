@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ipcae <command>: run (same as ipcae-run), compare, report, export, impute, data, slurm.
 import { exitQuietlyOnClosedPipe } from './pipe.js';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { main as runMain } from './run.js';
@@ -18,10 +18,9 @@ import { writeReport } from '../report/page.js';
 import { glyphWarnings } from '../report/figures.js';
 import { exportRuns, EXPORT_FORMATS, type ExportFormat } from '../report/export.js';
 import { parseImageShape } from '../figures/selection-map.js';
-import { packageRoot } from '../files/package-root.js';
+import { packageVersion } from '../files/package-root.js';
 import path from 'node:path';
 
-const packageVersion = () => (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Turns a thrown error into a message and an exit status (2 for usage errors). */
 function report(prefix: string) {

@@ -58,7 +58,6 @@ export function typeName(t: DataType): string {
   }
 }
 
-export const isIntType = (t: DataType) => DataType.isInt(t);
 export const isFloatType = (t: DataType) => DataType.isFloat(t) || DataType.isDecimal(t);
 export const isTextType = (t: DataType) => DataType.isUtf8(t) || DataType.isLargeUtf8(t) || t.typeId === Type.Utf8View || DataType.isDictionary(t);
 
@@ -75,8 +74,6 @@ export function columnPolicy(t: DataType): ColumnPolicy {
   return { kind: 'unsupported', typeName: typeNameOf, reason: `${typeNameOf} is not a numeric type: convert it or exclude it` };
 }
 
-/** True when every chunk of the column is free of nulls. */
-export const hasNulls = (v: Vector) => v.nullCount > 0;
 
 /**
  * A numeric column (policy 'numeric') as float64, nulls as NaN. Ints and floats are copied a record
@@ -153,7 +150,6 @@ export function textColumn(v: Vector): (string | null)[] {
   return out;
 }
 
-export const fieldNames = (fields: Field[]) => fields.map((f) => f.name);
 
 /**
  * A Table from named columns in linear time: apache-arrow's `new Table({name: vector})` merges the

@@ -9,6 +9,7 @@ import type { ExperimentConfig } from '../config/experiment.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { capabilities, preload } from '../train/trainer.js';
 import { readFileParts, sha256Parts } from '../files/bytes.js';
+import { packageVersion } from '../files/package-root.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError } from '../errors.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
@@ -65,7 +66,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     const saved = method === 'stg' && existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as { state: StgSearchState } & SittingsRecord) : undefined;
     const resume = method === 'lassonet' ? readPathCheckpoint(outDir) : undefined;
     const manifest: Record<string, unknown> = {
-      ipcae: '0.1.0',
+      ipcae: packageVersion(),
       torch: c.torchVersion,
       device: 'cpu',
       blas: c.blasLibrary,

@@ -15,6 +15,7 @@ export type { RunHooks } from './run-directory.js';
 import { retrainNative, toNativeSplits } from '../baselines/native.js';
 import { meanStd } from '../stats/stats.js';
 import { withWidthDefaults, type ExperimentConfig, type RunConfig } from '../config/experiment.js';
+import { packageVersion } from '../files/package-root.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
@@ -191,7 +192,7 @@ async function runInGroups(
     }
     const c = capabilities();
     writeJsonAtomic(opened.manifestFile, {
-      ipcae: '0.1.0',
+      ipcae: packageVersion(),
       torch: c.torchVersion,
       seeds: cfg.seeds,
       seedGroups: groups,
@@ -245,7 +246,7 @@ async function runGroup(
     }
     const c = capabilities();
     const manifest = {
-      ipcae: '0.1.0',
+      ipcae: packageVersion(),
       torch: c.torchVersion,
       device: trainer.info().device,
       blas: c.blasLibrary,

@@ -23,3 +23,8 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** The installed package's version (its package.json): what manifests and --version report. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

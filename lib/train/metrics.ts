@@ -1,5 +1,5 @@
-// Reference implementations of the docs/method.md §5 selection metrics in plain TypeScript (used by reports
-// and to check the native values).
+// Reference implementations of the docs/method.md §5 selection metrics in plain TypeScript: exported
+// for users who hold logits of their own, and used by the tests to check the native values.
 
 /** 100 · |{argmax_d L_kd}| / K for logits (or probabilities) L, K × D row-major. */
 export function uniquePercentage(L: ArrayLike<number>, K: number, D: number): number {

@@ -1,7 +1,7 @@
 // Options of one trainer (one replica group): the one definition of the native surface. The
 // schema validates and fills defaults; the TS types are inferred from it; the addon accepts exactly
-// these keys (a test compares them); experiment configs reuse its fields. The core keeps only the
-// checks JS cannot make.
+// these keys (a test compares them); experiment configs reuse its fields. The native core repeats
+// the checks it depends on (options.cpp), as a last line behind these.
 import { z } from 'zod';
 import { parseOrThrow } from '../validate.js';
 import { IpcaeError } from '../errors.js';

@@ -1,5 +1,6 @@
-// The module: exports the Trainer class, capabilities(), the list of trainer option keys, and the
-// asynchronous self-check of the selection kernels (for the tests).
+// The module: the Trainer class, the baselines' models (Stg, LassoNet), retrain, Hier-Prox and its
+// start, capabilities(), the list of trainer option keys, and the asynchronous self-check of the
+// selection kernels (for the tests).
 #include <napi.h>
 
 #include "baseline_wrap.h"
