@@ -29,7 +29,8 @@ function duration(s: number): string {
 
 /**
  * The status line for one epoch, at most `width` columns: the bar takes what the text leaves; when
- * the width is short the less needed parts go first (s/epoch, unique %, temperature, the bar).
+ * the width is short the less needed parts go first (s/epoch, unique %, temperature) to leave the bar
+ * at least 10 columns; narrower still, the bar goes too.
  */
 export function statusLine(m: EpochMetrics, info: ProgressInfo, secondsPerEpoch: number, width: number, withBar = true): string {
   const live = m.replicas.filter((r) => !r.diverged);
@@ -53,8 +54,10 @@ export function statusLine(m: EpochMetrics, info: ProgressInfo, secondsPerEpoch:
   const len = (withBar: number) => text().join('  ').length + (withBar ? withBar + 2 : 0);
   const barWidth = (w: number) => Math.min(30, w - len(0) - 2);
   const max = Math.max(1, width - 1); // the last column left free: some terminals wrap on it
+  // Room for a bar of at least 10 columns when a bar is wanted (80 columns, ten seeds: s/epoch and
+  // unique % give way to it), else only until the text fits.
   for (const k of dropFirst) {
-    if (barWidth(max) >= 10 || len(0) <= max) break;
+    if (withBar ? barWidth(max) >= 10 : len(0) <= max) break;
     shown.delete(k);
   }
   const b = barWidth(max);
