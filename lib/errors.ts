@@ -18,6 +18,10 @@ export type ErrorCode =
   /** A run's estimated peak memory exceeds the memory available (or --memory-limit): refused before training. */
   | 'ERR_MEMORY_BUDGET';
 
+// A brand shared by every copy of this module in a process (the ESM build, the CommonJS bundle, two
+// installed versions): `instanceof IpcaeError` holds for an error from any of them.
+const BRAND = Symbol.for('ipcae.IpcaeError');
+
 export class IpcaeError extends Error {
   readonly code: ErrorCode;
   /** Set where trying again can succeed (a network transfer cut short). */
@@ -26,6 +30,10 @@ export class IpcaeError extends Error {
     super(message, options);
     this.name = 'IpcaeError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer, capabilities, type TrainerOptionsInput } from '../lib/index.js';
+import path from 'node:path';
+import { IpcaeError, Trainer, capabilities, type TrainerOptionsInput } from '../lib/index.js';
 import { rejectsWith, synthetic, splitData } from './helpers.js';
 
 
@@ -73,4 +74,15 @@ test('native errors carry the caller stack', async () => {
     assert.match((e as Error).stack ?? '', /errors\.test\.js/);
   }
   t.dispose();
+});
+
+test('IpcaeError from the ESM build and from the CommonJS bundle are one class to instanceof', async () => {
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)(path.resolve('dist/cjs/index.cjs')) as { IpcaeError: typeof IpcaeError };
+  assert.notEqual(cjs.IpcaeError, IpcaeError, 'two copies of the class');
+  assert.ok(new cjs.IpcaeError('ERR_DATA', 'x') instanceof IpcaeError);
+  assert.ok(new IpcaeError('ERR_DATA', 'x') instanceof cjs.IpcaeError);
+  assert.ok(!(new Error('x') instanceof IpcaeError));
+  assert.ok(!({ code: 'ERR_DATA', message: 'x' } instanceof IpcaeError));
+  assert.ok(new IpcaeError('ERR_DATA', 'x') instanceof Error);
 });
