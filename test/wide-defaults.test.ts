@@ -59,6 +59,9 @@ test('a run on a wide table records the resolved P and noise and why; chosen val
   assert.match(readFileSync(path.join(root, 'auto', 'summary.md'), 'utf8'), /P = 64 · noise per-batch .*wider than 2,048 features/);
   // the same call again finds the finished run (the resolution is the same)
   assert.equal((await runExperiment(cfg, data, path.join(root, 'auto'))).mean, s.mean);
+  // ip-diag needs P = D: the width leaves P alone and chooses only the noise
+  const diag = withWidthDefaults({ ...cfg, method: 'ip-diag' }, D);
+  assert.deepEqual([diag.p, diag.noise], [0, 'per-batch']);
   const chosen = await runExperiment({ ...cfg, p: 0, noise: 'per-sample' }, data, path.join(root, 'chosen'));
   assert.equal(chosen.settings!.p, 0);
   assert.equal(chosen.settings!.noise, 'per-sample');

@@ -59,7 +59,8 @@ export type RunConfig = ExperimentConfig & { p: number; noise: Noise };
 /** P and the noise resolved for D features (lib/train/wide-defaults.ts); a resolved config is returned as it is. */
 export function withWidthDefaults(cfg: ExperimentConfig, D: number): RunConfig {
   if (cfg.p !== undefined && cfg.noise !== undefined) return cfg as RunConfig;
-  const d = widthDefaults(D, cfg.k, { p: cfg.p, noise: cfg.noise }, cfg.method.startsWith('ip-'));
+  // P is free only for the shared IP map (ip-diag and ip-scalar need P = D)
+  const d = widthDefaults(D, cfg.k, { p: cfg.p, noise: cfg.noise }, cfg.method === 'ip-cae' || cfg.method === 'ip-cae-gjsd');
   return { ...cfg, p: d.p, noise: d.noise, ...(d.note ? { defaultsNote: d.note } : {}) };
 }
 export type ExperimentConfigInput = z.input<typeof experimentSchema>;

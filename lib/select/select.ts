@@ -309,7 +309,7 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   const outputDim = prep.task === 'classification' ? prep.classes!.length : prep.targetWidth;
   const batchSize = Math.min(o.batchSize, nTrain); // never more than the training rows
   // P and the noise where the options leave them to the table's width (the paper's up to 2,048 features)
-  const width = widthDefaults(D, o.k, { p: o.p, noise: o.noise }, preset.selector !== 'cae');
+  const width = widthDefaults(D, o.k, { p: o.p, noise: o.noise }, preset.selector !== 'cae' && preset.ipWeights === 'shared');
   // The memory model, before anything is allocated: a fit that cannot fit is refused now.
   const limit = o.memoryLimit ?? availableMemory();
   const estimate = (replicas: number) =>

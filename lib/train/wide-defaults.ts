@@ -24,11 +24,11 @@ export interface WidthDefaults {
 
 /**
  * P and noise for a table of D features and K selected: what was given stays; what was not follows the rule.
- * `ip`: the method has an IP selector (P means nothing to CAE).
+ * `freeP`: the method's P can be chosen (the shared IP map; CAE has no P, ip-diag and ip-scalar need P = D).
  */
-export function widthDefaults(D: number, k: number, given: { p?: number; noise?: Noise }, ip: boolean): WidthDefaults {
+export function widthDefaults(D: number, k: number, given: { p?: number; noise?: Noise }, freeP: boolean): WidthDefaults {
   const wide = D > FULL_P_MAX_FEATURES;
-  const p = given.p ?? (wide && ip ? Math.min(D, wideP(k)) : 0);
+  const p = given.p ?? (wide && freeP ? Math.min(D, wideP(k)) : 0);
   const noise = given.noise ?? (wide ? 'per-batch' : 'per-sample');
   const changed = [
     ...(given.p === undefined && p !== 0 ? [`P = ${p}`] : []),
