@@ -34,8 +34,12 @@ export function widthDefaults(D: number, k: number, given: { p?: number; noise?:
     ...(given.p === undefined && p !== 0 ? [`P = ${p}`] : []),
     ...(given.noise === undefined && noise === 'per-batch' ? ['per-batch noise'] : []),
   ];
+  const paper = [
+    ...(given.p === undefined && p !== 0 ? [{ flag: `--p ${D}`, key: 'p: 0', words: 'P = D' }] : []),
+    ...(given.noise === undefined && noise === 'per-batch' ? [{ flag: '--noise per-sample', key: "noise: 'per-sample'", words: 'per-sample noise' }] : []),
+  ];
   const note = changed.length
-    ? `${changed.join(' and ')}: the defaults for tables wider than ${FULL_P_MAX_FEATURES.toLocaleString('en-US')} features (this one has ${D.toLocaleString('en-US')}); the paper's P = D and per-sample noise can be asked for (--p ${D} --noise per-sample, or p: 0 and noise: 'per-sample')`
+    ? `${changed.join(' and ')}: the defaults for tables wider than ${FULL_P_MAX_FEATURES.toLocaleString('en-US')} features (this one has ${D.toLocaleString('en-US')}); the paper's ${paper.map((x) => x.words).join(' and ')}: ${paper.map((x) => x.flag).join(' ')} (or ${paper.map((x) => x.key).join(', ')})`
     : undefined;
   return { p, noise, ...(note ? { note } : {}) };
 }
