@@ -46,20 +46,25 @@ export interface WideShape {
   batch: number;
   seeds: number;
   method: string;
+  /** Left out: the width's default (P = max(64, K) above 2,048 features). */
   p?: number;
-  noise: 'per-sample' | 'per-batch';
+  /** Left out: the width's default (per-batch above 2,048 features). */
+  noise?: 'per-sample' | 'per-batch';
   epochs: number;
 }
 
 export const WIDE_SHAPES: WideShape[] = [
   { name: 'mice-like', rows: 1080, D: 77, k: 10, batch: 16, seeds: 10, method: 'ip-cae', noise: 'per-sample', epochs: 3 },
   { name: 'mnist-like', rows: 3000, D: 784, k: 50, batch: 128, seeds: 10, method: 'ip-cae', noise: 'per-sample', epochs: 2 },
-  { name: 'P=D 6000', rows: 600, D: 6000, k: 50, batch: 16, seeds: 1, method: 'ip-cae', noise: 'per-sample', epochs: 1 },
+  { name: 'P=D 6000', rows: 600, D: 6000, k: 50, batch: 16, seeds: 1, method: 'ip-cae', p: 6000, noise: 'per-sample', epochs: 1 },
   { name: 'GENE', rows: 801, D: 20531, k: 150, batch: 16, seeds: 1, method: 'ip-cae', p: 256, noise: 'per-sample', epochs: 1 },
   { name: 'GENE', rows: 801, D: 20531, k: 150, batch: 16, seeds: 1, method: 'ip-cae', p: 256, noise: 'per-batch', epochs: 2 },
   { name: 'GENE', rows: 801, D: 20531, k: 150, batch: 16, seeds: 10, method: 'ip-cae', p: 256, noise: 'per-batch', epochs: 2 },
   { name: 'GENE', rows: 801, D: 20531, k: 150, batch: 16, seeds: 1, method: 'cae', noise: 'per-sample', epochs: 1 },
   { name: 'D=100k', rows: 1000, D: 100000, k: 100, batch: 16, seeds: 1, method: 'ip-cae', p: 256, noise: 'per-batch', epochs: 1 },
+  // the defaults (session 12): P = max(64, K), per-batch noise
+  { name: 'GENE defaults', rows: 801, D: 20531, k: 150, batch: 16, seeds: 10, method: 'ip-cae', epochs: 2 },
+  { name: 'D=100k defaults', rows: 1000, D: 100000, k: 100, batch: 16, seeds: 10, method: 'ip-cae', epochs: 1 },
 ];
 
 export async function wideCase(only?: string): Promise<string[]> {
@@ -78,13 +83,14 @@ export async function wideCase(only?: string): Promise<string[]> {
         files.set(key, f);
       }
       const out = path.join(dir, `run-${lines.length}`);
-      const args = [cli, '--dataset', files.get(key)!, '--target', 'label', '--k', String(s.k), '--batch-size', String(s.batch), '--seeds', Array.from({ length: s.seeds }, (_, i) => 11 * (i + 1)).join(','), '--epochs', String(s.epochs), '--method', s.method, '--noise', s.noise, '--out', out, '--quiet', '--no-figures', ...(s.p ? ['--p', String(s.p)] : [])];
+      const args = [cli, '--dataset', files.get(key)!, '--target', 'label', '--k', String(s.k), '--batch-size', String(s.batch), '--seeds', Array.from({ length: s.seeds }, (_, i) => 11 * (i + 1)).join(','), '--epochs', String(s.epochs), '--method', s.method, ...(s.noise ? ['--noise', s.noise] : []), '--out', out, '--quiet', '--no-figures', ...(s.p ? ['--p', String(s.p)] : [])];
       const r = spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
       const rss = Number(/maxrss_kib=(\d+)/.exec(r.stderr)?.[1] ?? NaN) * 1024;
       let row: string;
-      if (r.status !== 0) row = `| ${s.name} | ${s.rows} × ${s.D} | ${s.k} | ${s.batch} | ${s.seeds} | ${s.method} | ${s.p ?? 'D'} | ${s.noise} | failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')} |`;
+      if (r.status !== 0) row = `| ${s.name} | ${s.rows} × ${s.D} | ${s.k} | ${s.batch} | ${s.seeds} | ${s.method} | ${s.p ?? 'default'} | ${s.noise ?? 'default'} | failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')} |`;
       else {
         const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { memory: { estimatedPeakBytes: number } };
+        const resolved = (JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { experiment: { p: number; noise: string } }).experiment;
         const metrics = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as { secondsTotal: number };
         // the epochs' own seconds (metrics), without reading and writing
         const { readMetrics } = await import('../lib/experiment/metrics-file.js');
@@ -94,7 +100,7 @@ export async function wideCase(only?: string): Promise<string[]> {
         const perElement = (perEpoch / (s.seeds * trainRows * s.k * s.D)) * 1e9;
         const est = manifest.memory.estimatedPeakBytes;
         void metrics;
-        row = `| ${s.name} | ${s.rows} × ${s.D} | ${s.k} | ${s.batch} | ${s.seeds} | ${s.method} | ${s.method === 'cae' ? '—' : (s.p ?? 'D')} | ${s.noise} | ${perEpoch.toFixed(2)} | ${perElement.toFixed(2)} | ${(rss / 2 ** 30).toFixed(2)} GiB | ${(est / 2 ** 30).toFixed(2)} GiB | ${(est / rss).toFixed(2)} |`;
+        row = `| ${s.name} | ${s.rows} × ${s.D} | ${s.k} | ${s.batch} | ${s.seeds} | ${s.method} | ${s.method === 'cae' ? '—' : (s.p ?? `default (${resolved.p || 'D'})`)} | ${s.noise ?? `default (${resolved.noise})`} | ${perEpoch.toFixed(2)} | ${perElement.toFixed(2)} | ${(rss / 2 ** 30).toFixed(2)} GiB | ${(est / 2 ** 30).toFixed(2)} GiB | ${(est / rss).toFixed(2)} |`;
       }
       console.log(row);
       lines.push(row);
