@@ -277,7 +277,7 @@ test('data fetch: UCI zips — Mice (.xls inside), ISOLET (.Z inside), HAR (a zi
   assert.equal(r.extracted.length, 6);
   const d = prepareHar(dataDir);
   assert.deepEqual([d.indices.train.length, d.indices.val.length, d.indices.test.length], [24, 6, 12]);
-  await assert.rejects(fetchDataset('nope', dataDir), /Expected one of mnist, fashion-mnist, coil20, mice, isolet, har for the dataset name but received 'nope'/);
+  await assert.rejects(fetchDataset('nope', dataDir), /Expected one of mnist, fashion-mnist, coil20, mice, isolet, arcene, dexter, cancer, har for the dataset name but received 'nope'/);
 });
 
 test('user Arrow data: dictionary-encoded target over several chunks, split column, scaling fitted on train only, constant and non-finite columns', () => {
