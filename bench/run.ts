@@ -1,4 +1,4 @@
-// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines,wide,p-study] [--epochs N] [--replicas 1,10] [--rows N --cols N]
+// npm run bench [-- --device cpu|cuda] [--selection fused|tensor] [--cases mnist-shape,mice-shape,tables,figures,baselines,wide,wide-read,p-study] [--epochs N] [--replicas 1,10] [--rows N --cols N]
 // Prints one row per case, readable by scripts:
 //   mnist-shape  cpu  R=1  0.84 s/epoch  …
 //   mice-shape   cpu  R=10  3.9 s total  …
@@ -10,6 +10,7 @@ import { figuresCase } from './figures.js';
 import { baselinesCase } from './baselines.js';
 import { wideCase } from './wide.js';
 import { pStudyCase } from './p-study.js';
+import { wideReadCase } from './wide-read.js';
 import { rng } from './rng.js';
 import path from 'node:path';
 
@@ -77,7 +78,7 @@ async function main() {
   const program = new Command()
     .name('ipcae-bench')
     .option('--device <device>', 'cpu | cuda | cuda:N', 'cpu')
-    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines, wide, p-study', 'mice-shape,mnist-shape')
+    .option('--cases <list>', 'comma-separated: mice-shape, mnist-shape, tables, figures, baselines, wide, wide-read, p-study', 'mice-shape,mnist-shape')
     .option('--data-dir <dir>', 'the paper datasets (baselines: Mice Protein)', path.resolve('..', 'shared', 'datasets'))
     .option('--rows <n>', 'rows of the tables case', '100000')
     .option('--cols <n>', 'columns of the tables case', '500')
@@ -85,6 +86,7 @@ async function main() {
     .option('--mice-epochs <n>', 'epochs for mice-shape', '200')
     .option('--replicas <list>', 'replica-group sizes for mnist-shape', '1,10')
     .option('--threads <n>', 'CPU threads (0 = all cores)', '0')
+    .option('--read-shape <rows>x<cols>', 'wide-read: the table read', '1000x100000')
     .option('--wide-shape <name>', "wide: only the shapes whose name contains this (e.g. 'gene')")
     .option('--study-dir <dir>', 'p-study: where each cell result is kept (an interrupted study resumes)', 'docs/results/p-study')
     .option('--study-only <text>', 'p-study: only the cells whose name contains this')
@@ -112,12 +114,15 @@ async function main() {
       for (const line of await figuresCase()) console.log(line);
     } else if (name === 'wide') {
       await wideCase(o.wideShape);
+    } else if (name === 'wide-read') {
+      const [rows, cols] = String(o.readShape).split('x').map(Number);
+      await wideReadCase(rows, cols);
     } else if (name === 'p-study') {
       await pStudyCase(String(o.dataDir), path.resolve(String(o.studyDir)), o.studyOnly, Boolean(o.studyTable));
     } else if (name === 'baselines') {
       for (const line of await baselinesCase(String(o.dataDir))) console.log(line);
     } else {
-      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures, baselines, wide or p-study)`);
+      console.error(`unknown case '${name}' (expected mnist-shape, mice-shape, tables, figures, baselines, wide, wide-read or p-study)`);
       process.exitCode = 2;
     }
   }

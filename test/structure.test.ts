@@ -12,7 +12,7 @@ const root = path.resolve('.');
 /** Bottom to top. A module may import from its own unit and from units on lower layers only. */
 const LAYERS: string[][] = [
   ['lib/errors.ts'],
-  ['lib/validate.ts', 'lib/files', 'lib/stats'],
+  ['lib/validate.ts', 'lib/task.ts', 'lib/files', 'lib/stats'],
   ['bindings'],
   ['lib/train', 'lib/baselines'],
   ['lib/data'],

@@ -3,13 +3,13 @@
 // elsewhere (a log file, a pipe): one plain line per epoch.
 import cliProgress from 'cli-progress';
 import type { EpochMetrics } from '../train/trainer.js';
+import { formatMetric, taskMetric } from '../task.js';
 
 export interface ProgressInfo {
   task: string;
   epochs: number;
 }
 
-const METRIC_WORD: Record<string, string> = { classification: 'val acc', reconstruction: 'val err', regression: 'val mse' };
 
 /** Mean [min–max] of the live seeds, or the one value. */
 function spread(values: number[], fmt: (v: number) => string): string {
@@ -34,15 +34,16 @@ function duration(s: number): string {
  */
 export function statusLine(m: EpochMetrics, info: ProgressInfo, secondsPerEpoch: number, width: number, withBar = true): string {
   const live = m.replicas.filter((r) => !r.diverged);
+  const task = taskMetric(info.task);
   const diverged = m.replicas.length - live.length;
   const metric = spread(
-    live.map((r) => (info.task === 'classification' ? 100 * r.valMetric : r.valMetric)),
-    info.task === 'classification' ? (v) => v.toFixed(1) : (v) => v.toExponential(2),
+    live.map((r) => task.scale * r.valMetric),
+    (v) => formatMetric(task.key, v, task.key === 'accuracy' ? 1 : 2),
   );
   const parts = {
     epoch: `epoch ${m.epoch + 1}/${info.epochs}`,
     temperature: `T=${m.temperature.toPrecision(3)}`,
-    metric: `${METRIC_WORD[info.task] ?? 'val'} ${metric}${diverged ? ` (${diverged} diverged)` : ''}`,
+    metric: `${task.val} ${metric}${diverged ? ` (${diverged} diverged)` : ''}`,
     unique: `uniq% ${spread(live.map((r) => r.uniquePct), (v) => v.toFixed(0))}`,
     speed: `${secondsPerEpoch.toFixed(2)} s/ep`,
     eta: `ETA ${duration((info.epochs - m.epoch - 1) * secondsPerEpoch)}`,

@@ -21,12 +21,8 @@ import { compareRuns, comparisonTable, readRun } from '../report/compare.js';
 import { drawRunFigures, glyphWarnings } from '../report/figures.js';
 import { parseImageShape } from '../figures/selection-map.js';
 import { progress, type Progress } from './progress.js';
+import { TASKS, taskMetric } from '../task.js';
 
-const METRIC_WORDS: Record<string, { val: string; test: string }> = {
-  classification: { val: 'val acc', test: 'test accuracy' },
-  reconstruction: { val: 'val err', test: 'test reconstruction error' },
-  regression: { val: 'val mse', test: 'test MSE' },
-};
 
 /** The experiment flags shared by ipcae-run and ipcae slurm submit. */
 export function addExperimentOptions(cmd: Command, lists = false): Command {
@@ -123,7 +119,7 @@ const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
  * ERR_INVALID_ARGUMENT naming the flag. `cli(k)` tells whether option k was given on the command line.
  */
 export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean, dataset: string = o.dataset, task: string = o.task): ResolvedRun[] {
-  if (!['classification', 'reconstruction', 'regression'].includes(task))
+  if (!(TASKS as readonly string[]).includes(task))
     throw usageError(`Expected 'classification', 'reconstruction' or 'regression' for --task but received '${task}'`);
   if (task === 'regression' && !isTableFile(dataset))
     throw usageError(`Expected a table file for --task regression (the paper's datasets have classes) but --dataset is '${dataset}'`);
@@ -320,7 +316,7 @@ export async function main(argv = process.argv): Promise<number> {
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else
         console.log(
-          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${METRIC_WORDS[cfg.task].test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s${summary.sittings ? ` over ${summary.sittings.count} sittings` : ''}; results in ${out}`,
+          `${cfg.method} on ${cfg.dataset} (${cfg.task}): ${taskMetric(cfg.task).test} ${formatValue(summary)} over ${summary.seeds.length} seed(s); unique ${summary.meanUniquePct.toFixed(1)} %; ${summary.secondsTotal.toFixed(1)} s${summary.sittings ? ` over ${summary.sittings.count} sittings` : ''}; results in ${out}`,
         );
     }
     if (summaries.length > 1 && !o.json) {

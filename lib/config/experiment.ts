@@ -11,6 +11,7 @@ import { ALL_METHODS } from '../train/methods.js';
 import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { widthDefaults, type Noise } from '../train/wide-defaults.js';
+import { TASKS } from '../task.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded', 'gene', 'arcene', 'dexter', 'cancer', 'breast'] as const;
 
@@ -21,7 +22,7 @@ export const experimentSchema = z
   .object({
     dataset: z.string().min(1),
     /** regression: a user's table with a numeric target (the paper's datasets have classification and reconstruction). */
-    task: z.enum(['classification', 'reconstruction', 'regression']),
+    task: z.enum(TASKS),
     method: z.enum(ALL_METHODS).default('ip-cae'),
     k: t.k,
     batchSize: t.batchSize.unwrap(),

@@ -9,7 +9,8 @@ import { torchRandperm } from './random.js';
 import { columnPolicy, isFloatType, isTextType, numericColumn, numericValues, textColumn, typeName } from './columns.js';
 import { DataType } from 'apache-arrow';
 
-export type Task = 'classification' | 'regression' | 'reconstruction';
+import type { Task } from '../task.js';
+export type { Task } from '../task.js';
 export type Scaling = 'none' | 'minmax' | 'standard';
 
 export interface TablePrepOptions {

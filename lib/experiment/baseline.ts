@@ -21,6 +21,7 @@ import { writeFeatureMeans } from './feature-means.js';
 import { openRunDirectory, type RunHooks } from './run-directory.js';
 import { RunClock, type SittingsRecord } from './sittings.js';
 import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
+import { outputWidth } from '../task.js';
 
 export const DEFAULT_RETRAIN_EPOCHS = 100;
 
@@ -29,7 +30,7 @@ export function retrainOptions(cfg: ExperimentConfig, data: PreparedDataset): Na
   return nativeBaselineOptions({
     task: cfg.task,
     inputDim: data.inputDim,
-    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
+    outputDim: outputWidth(cfg.task, data.classes),
     seeds: cfg.seeds,
     hidden: 200,
     batchSize: cfg.batchSize,

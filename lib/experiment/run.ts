@@ -28,6 +28,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { RunClock } from './sittings.js';
 import { availableMemory, estimateMemory, formatGiB, memoryBudgetError, replicasThatFit, type MemoryEstimate } from '../train/memory-model.js';
 import { divergedError, runSettings, summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
+import { outputWidth, taskMetric } from '../task.js';
 
 
 /** The memory model's estimate for a run of a selector method (undefined for the baselines: not modelled). */
@@ -38,7 +39,7 @@ export function estimateRun(given: ExperimentConfig, data: PreparedDataset): Mem
   return estimateMemory({
     inputDim: data.inputDim,
     rows: { train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length },
-    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
+    outputDim: outputWidth(cfg.task, data.classes),
     task: cfg.task,
     k: cfg.k,
     selector: m.selector ?? 'ip',
@@ -119,7 +120,7 @@ function trainerOptions(cfg: RunConfig, data: PreparedDataset, shuffleSeed?: num
     task: cfg.task,
     inputDim: data.inputDim,
     k: cfg.k,
-    outputDim: cfg.task === 'classification' ? data.classes : cfg.task === 'regression' ? 1 : 0,
+    outputDim: outputWidth(cfg.task, data.classes),
     hidden: cfg.decoder.hidden,
     dropout: cfg.decoder.dropout,
     embeddingDim: cfg.p,
@@ -187,7 +188,7 @@ async function runInGroups(
     const diverged = summaries.flatMap((x) => x.diverged ?? []);
     if (diverged.length) summary.diverged = diverged;
     if (seeds.length && seeds.every((x) => x.retrained)) {
-      const scale = cfg.task === 'classification' ? 100 : 1;
+      const scale = taskMetric(cfg.task).scale;
       summary.retrained = { ...meanStd(seeds.map((x) => x.retrained!.testMetric * scale)), epochs: summaries.find((x) => x.retrained)!.retrained!.epochs };
     }
     const c = capabilities();
@@ -365,7 +366,7 @@ async function runGroup(
       const epochs = cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS;
       const re = await retrainNative({ ...retrainOptions(cfg, data), seeds: results.map((r) => r.seed) }, toNativeSplits(data, cfg.task), results.map((r) => r.selected), epochs);
       seeds.forEach((s, i) => (s.retrained = { testMetric: re.testMetric[i], testLoss: re.testLoss[i], bestEpoch: re.bestEpoch[i] }));
-      const scale = cfg.task === 'classification' ? 100 : 1;
+      const scale = taskMetric(cfg.task).scale;
       retrained = { ...meanStd(re.testMetric.map((v) => v * scale)), epochs };
     }
     const summary = summarize({ ...cfg, settings: runSettings(cfg), ...clock.summary() }, seeds, data.featureNames);

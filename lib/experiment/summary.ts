@@ -4,6 +4,7 @@ import { meanStd, stability, type Stability } from '../stats/stats.js';
 import { featureScores, type FeatureScore } from '../stats/scores.js';
 import { IpcaeError } from '../errors.js';
 import { sittingsLine, type SittingsSummary } from './sittings.js';
+import { formatMetric, metricByKey, taskMetric, type MetricKey } from '../task.js';
 
 export interface SeedSummary {
   seed: number;
@@ -84,7 +85,7 @@ export interface Summary {
   method: string;
   /** The settings of the run (absent in summaries written before they were recorded). */
   settings?: RunSettings;
-  metric: 'accuracy' | 'reconstructionError' | 'mse';
+  metric: MetricKey;
   seeds: SeedSummary[];
   mean: number;
   std: number;
@@ -128,8 +129,7 @@ export function summarize(
   seeds: SeedSummary[],
   featureNames: string[],
 ): Summary {
-  const metric = run.task === 'classification' ? 'accuracy' : run.task === 'regression' ? 'mse' : 'reconstructionError';
-  const scale = metric === 'accuracy' ? 100 : 1;
+  const { key: metric, scale } = taskMetric(run.task);
   const ms = meanStd(seeds.map((s) => s.testMetric * scale));
   return {
     dataset: run.dataset,
@@ -168,7 +168,7 @@ export const DIVERGED_CELL = 'diverged (no seed has a result)';
 export function formatValue(s: Summary): string {
   if (!hasResult(s)) return DIVERGED_CELL;
   const std = typeof s.std === 'number' && Number.isFinite(s.std) ? s.std : NaN;
-  return s.metric === 'accuracy' ? `${s.mean.toFixed(2)} ± ${std.toFixed(2)}` : `${s.mean.toExponential(2)} ± ${std.toExponential(2)}`;
+  return `${formatMetric(s.metric, s.mean)} ± ${formatMetric(s.metric, std)}`;
 }
 
 /** The mean unique percentage, or '—' where no seed has a result. */
@@ -181,7 +181,7 @@ export function summaryMarkdown(s: Summary): string {
     '',
     ...(s.settings ? [settingsLine(s.settings, s.method), ''] : []),
     ...(s.baselineSettings ? [Object.entries(s.baselineSettings).map(([k, v]) => `${k} ${v}`).join(' · '), ''] : []),
-    `| method | ${s.metric === 'accuracy' ? 'test accuracy (%)' : s.metric === 'mse' ? 'test MSE' : 'test reconstruction error'} | unique % | seeds |`,
+    `| method | ${metricByKey(s.metric).test}${s.metric === 'accuracy' ? ' (%)' : ''} | unique % | seeds |`,
     '|---|---|---|---|',
     `| ${s.method} | ${formatValue(s)} | ${formatUnique(s, 1)} | ${s.seeds.length} |`,
     '',

@@ -1,5 +1,6 @@
 // What every figure shares: the font, sizes, and one colour per method (the same in every figure).
 import { FONT_FAMILY } from './render.js';
+import { taskMetric } from '../task.js';
 
 const METHOD_COLOURS: Record<string, string> = {
   cae: '#4c78a8',
@@ -40,7 +41,6 @@ export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** The task's metric in words, and its scale (accuracy in %). */
 export function metricWords(task: string): { name: string; scale: number; higherIsBetter: boolean } {
-  if (task === 'classification') return { name: 'accuracy (%)', scale: 100, higherIsBetter: true };
-  if (task === 'regression') return { name: 'MSE', scale: 1, higherIsBetter: false };
-  return { name: 'reconstruction error (MSE)', scale: 1, higherIsBetter: false };
+  const m = taskMetric(task);
+  return { name: m.axis, scale: m.scale, higherIsBetter: m.higherIsBetter };
 }

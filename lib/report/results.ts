@@ -1,9 +1,10 @@
 // docs/results.md-style rows: ours beside the paper's, the gap in units of the paper's std.
 import type { Summary } from '../experiment/summary.js';
 import { paperValue } from './paper.js';
+import { formatMetric } from '../task.js';
 
 export function resultRows(summaries: Summary[], machine: string): string {
-  const fmt = (s: Summary, v: number) => (s.metric === 'accuracy' ? v.toFixed(2) : v.toExponential(2));
+  const fmt = (s: Summary, v: number) => formatMetric(s.metric, v);
   const lines = [
     '| dataset | task | method | ours (mean ± std) | paper | Δ | Δ / paper std | unique % | s per run (10 seeds) | machine |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -7,6 +7,7 @@ import { ALL_METHODS } from '../train/methods.js';
 import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { DEFAULT_SCHEDULE } from '../train/schedule.js';
+import { TASKS } from '../task.js';
 
 const t = trainerOptionsSchema.shape;
 
@@ -44,7 +45,7 @@ export const selectOptionsSchema = z
     threads: t.threads,
     // how the table is read (lib/data/table.ts)
     target: z.string().optional(),
-    task: z.enum(['classification', 'regression', 'reconstruction']).optional(),
+    task: z.enum(TASKS).optional(),
     features: z.array(z.string()).optional(),
     exclude: z.array(z.string()).optional(),
     split: z
@@ -96,7 +97,7 @@ const seedSelection = z
 export const selectionFileSchema = z
   .object({
     format: z.literal('ipcae-selection-v1'),
-    task: z.enum(['classification', 'regression', 'reconstruction']),
+    task: z.enum(TASKS),
     k: z.number().int().min(1),
     method: z.enum(ALL_METHODS),
     inputFeatures: z.array(z.string()).min(1),

@@ -24,6 +24,7 @@ import type { IgnoredColumn, OneHotEncoding, Task } from '../data/table.js';
 import { readTableSync, type TableInput } from '../data/read.js';
 import { readAndPrepare } from '../data/read-async.js';
 import { textColumn } from '../data/columns.js';
+import { outputWidth, taskMetric } from '../task.js';
 
 export type { SelectOptions } from './options.js';
 
@@ -306,7 +307,7 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   const { seeds } = o;
   const nTrain = prep.splits.train.rows.length;
   const preset = methodOptions(method, o.gjsdLambda);
-  const outputDim = prep.task === 'classification' ? prep.classes!.length : prep.targetWidth;
+  const outputDim = outputWidth(prep.task, prep.classes?.length ?? 0);
   const batchSize = Math.min(o.batchSize, nTrain); // never more than the training rows
   // P and the noise where the options leave them to the table's width (the paper's up to 2,048 features)
   const width = widthDefaults(D, o.k, { p: o.p, noise: o.noise }, preset.selector !== 'cae' && preset.ipWeights === 'shared');
@@ -444,7 +445,7 @@ function selectionCommon(prep: Prepared['prep'], meta: Prepared['meta'], o: Pars
     indices: best.indices,
     classes: prep.classes,
     metric: {
-      name: prep.task === 'classification' ? 'accuracy' : prep.task === 'reconstruction' ? 'reconstructionError' : 'mse',
+      name: taskMetric(prep.task).key,
       ...meanStd(perSeed.map((p) => p.testMetric)),
       ...(perSeed.some((p) => p.r2 !== undefined) ? { r2: meanStd(perSeed.map((p) => p.r2!)) } : {}),
     },
@@ -473,7 +474,7 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
   const base = nativeBaselineOptions({
     task: prep.task,
     inputDim: D,
-    outputDim: prep.task === 'classification' ? prep.classes!.length : prep.task === 'regression' ? prep.targetWidth : 0,
+    outputDim: outputWidth(prep.task, prep.classes?.length ?? 0),
     seeds: o.seeds,
     hidden: o.hidden[0],
     batchSize: Math.min(o.batchSize, s.train.rows.length),

@@ -23,13 +23,14 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { IpcaeError } from '../errors.js';
+import type { Task } from '../task.js';
 
 export interface ShapeInput {
   /** Features D, rows per split, the classes or target width (0 for reconstruction). */
   inputDim: number;
   rows: { train: number; val: number; test: number };
   outputDim: number;
-  task: 'classification' | 'reconstruction' | 'regression';
+  task: Task;
   k: number;
   /** 'cae' or an IP selector with its weights; p: the embedding size (0: P = D). */
   selector: 'cae' | 'ip';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../validate.js';
 import { IpcaeError } from '../errors.js';
 import { seedListSchema } from './seeds.js';
+import { TASKS } from '../task.js';
 
 const int = () => z.number().int();
 const nonNegInt = () => z.number().int().min(0);
@@ -21,7 +22,7 @@ export const trainerOptionsSchema = z
     hidden: z.array(int().min(1)).default([200]),
     /** Dropout after each hidden layer, in [0, 1). */
     dropout: z.number().min(0).lt(1).default(0),
-    task: z.enum(['classification', 'reconstruction', 'regression']).default('classification'),
+    task: z.enum(TASKS).default('classification'),
     inputDim: int().min(1),
     k: int().min(1),
     /** Classes (classification) or target width (regression); ignored for reconstruction. */
