@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { IpcaeError } from '../lib/errors.js';
-import { packageRoot } from '../lib/files/package-root.js';
+import { IpcaeError } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 export interface NativeCapabilities {
   torchVersion: string;

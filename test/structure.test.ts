@@ -11,12 +11,13 @@ const root = path.resolve('.');
 
 /** Bottom to top. A module may import from its own unit and from units on lower layers only. */
 const LAYERS: string[][] = [
+  ['bindings'],
   ['lib/errors.ts'],
   ['lib/validate.ts', 'lib/task.ts', 'lib/files', 'lib/stats'],
-  ['bindings'],
   ['lib/train', 'lib/baselines'],
   ['lib/data'],
   ['lib/config'],
+  ['lib/fit'],
   ['lib/select', 'lib/experiment'],
   ['lib/figures'],
   ['lib/report'],

@@ -328,3 +328,33 @@ test('missing values: refused with counts, or imputed with train means on reques
   assert.ok(p.splits.train.x.every(Number.isFinite) && p.splits.val.x.every(Number.isFinite) && p.splits.test.x.every(Number.isFinite));
   assert.ok(new Table(t.batches).numRows === 10);
 });
+
+test('wide tables: the linear Schema.assign gives exactly apache-arrow own result (duplicates, metadata, dictionaries)', async () => {
+  const { Schema, Field, Float32, Int32, Utf8, Dictionary, Struct } = await import('apache-arrow');
+  const { upstreamAssign, linearAssign } = await import('../lib/data/arrow-wide.js');
+  const md = (o: Record<string, string>) => new Map(Object.entries(o));
+  const dict = new Dictionary(new Utf8(), new Int32(), 7);
+  const base = new Schema(
+    [
+      new Field('a', new Float32(), false, md({ unit: 'cm' })),
+      new Field('b', new Int32()),
+      new Field('a', new Int32(), true, md({ second: 'yes' })), // a duplicate name: upstream replaces the first only
+      new Field('s', new Struct([new Field('x', dict)])),
+    ],
+    md({ writer: 'test' }),
+  );
+  const others: unknown[][] = [
+    [[...base.fields]],
+    [[new Field('a', new Utf8(), true, md({ unit: 'mm', note: 'n' })), new Field('c', dict), new Field('a', new Float32())]],
+    [new Schema([new Field('b', new Float32(), true)], md({ writer: 'other', more: '1' }))],
+    [new Field('d', new Int32()), new Field('b', new Utf8())],
+  ];
+  const describe = (s: InstanceType<typeof Schema>) => ({
+    fields: s.fields.map((f) => [f.name, String(f.type), f.nullable, [...f.metadata]]),
+    metadata: [...s.metadata],
+    dictionaries: [...s.dictionaries.keys()],
+  });
+  for (const args of others) assert.deepEqual(describe(linearAssign.apply(base, args)), describe(upstreamAssign.apply(base, args)));
+  // installed: apache-arrow's own tables use it
+  assert.equal(Schema.prototype.assign, linearAssign);
+});

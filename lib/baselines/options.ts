@@ -3,6 +3,9 @@
 import { z } from 'zod';
 
 /** STG (runopti/stg's estimator) and its λ search. */
+/** Epochs of the retrained MLP that scores a selection (the paper's 100). */
+export const DEFAULT_RETRAIN_EPOCHS = 100;
+
 export const stgSettingsSchema = z
   .object({
     sigma: z.number().positive().default(0.5),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { IpcaeError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { formatIssue } from '../validate.js';
-import { ALL_METHODS } from '../train/methods.js';
+import { ALL_METHODS, DEFAULT_GJSD_LAMBDA } from '../train/methods.js';
 import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { widthDefaults, type Noise } from '../train/wide-defaults.js';
@@ -30,7 +30,7 @@ export const experimentSchema = z
     lr: t.lr,
     temperature: z.object({ start: z.number().positive(), end: z.number().positive() }).strict().default({ start: 10, end: 0.01 }),
     decoder: z.object({ hidden: t.hidden, dropout: t.dropout }).strict().default({ hidden: [200], dropout: 0 }),
-    gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
+    gjsdLambda: t.gjsdLambda.unwrap().default(DEFAULT_GJSD_LAMBDA),
     /** 'per-sample' (the paper's) or 'per-batch'; left out: by the table's width (lib/train/wide-defaults.ts). */
     noise: t.noise.removeDefault().optional(),
     shuffle: t.shuffle,

@@ -2,6 +2,10 @@
 // a numeric feature, a category, or an error — and the whole-column conversions behind it
 // (typed-array copies per record batch, never a Vector.get per cell on the hot types).
 import { DataType, Field, RecordBatch, Schema, Struct, Table, Type, makeData, util, type Data, type Vector } from 'apache-arrow';
+import { installLinearSchemaAssign } from './arrow-wide.js';
+
+// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
+installLinearSchemaAssign();
 
 /** What a column can be used as. */
 export type ColumnKind = 'numeric' | 'category' | 'unsupported' | 'null';

@@ -129,6 +129,13 @@ class ColumnBuilder {
     this.valid[i] = 1;
   }
 
+  /** Drops the builder's buffers (after vector()). */
+  release(): void {
+    this.num = new Float64Array(0);
+    this.valid = new Uint8Array(0);
+    this.text = [];
+  }
+
   vector(): Vector {
     const n = this.length;
     if (this.kind === 'text') return vectorFromArray(this.text, new Utf8());
@@ -140,7 +147,8 @@ class ColumnBuilder {
       else nullCount++;
     }
     if (this.kind === 'bool') return vectorFromArray(Array.from({ length: n }, (_, i) => (this.valid[i] ? this.num[i] === 1 : null)), new Bool());
-    const values = this.kind === 'int' ? Int32Array.from(this.num.subarray(0, n)) : this.num.slice(0, n);
+    // The builder's own buffer when it is nearly full (no copy: a wide file's columns are many)
+    const values = this.kind === 'int' ? Int32Array.from(this.num.subarray(0, n)) : n * 4 >= this.num.length * 3 ? this.num.subarray(0, n) : this.num.slice(0, n);
     const type = this.kind === 'int' ? new Int32() : new Float64();
     const data: Data = makeData({ type, length: n, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: values } as never);
     return makeVector(data);
@@ -272,6 +280,7 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
       return;
     }
     cols[b.name] = b.vector();
+    b.release(); // its values now live in the vector (or a copy): the rest goes now, not with the last column
   });
   const empty = builders.map((b, j) => [b.name, j] as const).filter(([n, j]) => n.trim() === '' && !(j === 0 && droppedIndex !== undefined));
   if (empty.length)

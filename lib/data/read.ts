@@ -9,6 +9,10 @@ import { IpcaeError, describe } from '../errors.js';
 import { registerArrowCodecs } from './codecs.js';
 import { readCsv } from './csv.js';
 import { checkNames, isMatrixInput, matrixToTable, rowsToTable, type MatrixInput } from './memory.js';
+import { installLinearSchemaAssign } from './arrow-wide.js';
+
+// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
+installLinearSchemaAssign();
 
 export type TableFormat = 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'arrow-table' | 'rows' | 'matrix';
 

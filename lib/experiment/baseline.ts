@@ -12,18 +12,17 @@ import { readFileParts, sha256Parts } from '../files/bytes.js';
 import { packageVersion } from '../files/package-root.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError } from '../errors.js';
-import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
-import { retrainNative, toNativeSplits } from '../baselines/native.js';
-import { stgSearch, type StgSearchState, type StgSeedResult } from '../baselines/stg.js';
-import { lassonetPath, type LassoNetCheckpoint, type LassoNetSeedResult } from '../baselines/lassonet.js';
-import { populationVariance } from '../stats/stats.js';
+import { DEFAULT_RETRAIN_EPOCHS, lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema, type NativeBaselineOptions } from '../baselines/options.js';
+import { toNativeSplits } from '../baselines/native.js';
+import type { StgSearchState } from '../baselines/stg.js';
+import type { LassoNetCheckpoint } from '../baselines/lassonet.js';
+import { checkBaselineOptions, fitBaseline } from '../fit/baseline.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { openRunDirectory, type RunHooks } from './run-directory.js';
 import { RunClock, type SittingsRecord } from './sittings.js';
 import { summarize, summaryMarkdown, type SeedSummary, type Summary } from './summary.js';
 import { outputWidth } from '../task.js';
 
-export const DEFAULT_RETRAIN_EPOCHS = 100;
 
 /** The addon's options for a run's retrained MLP (one hidden layer of 200, the run's batch and lr). */
 export function retrainOptions(cfg: ExperimentConfig, data: PreparedDataset): NativeBaselineOptions {
@@ -49,11 +48,8 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
   await preload();
   const splits = toNativeSplits(data, cfg.task);
   // The baselines' native code runs on the CPU only: a CUDA device is refused, never ignored.
-  if (cfg.device.startsWith('cuda'))
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `device: the ${method} baseline runs on the CPU only; expected 'cpu' or 'auto' but received '${cfg.device}'`);
+  checkBaselineOptions(method, { device: cfg.device, hidden: cfg.decoder.hidden }, { device: 'device', hidden: 'decoder.hidden' });
   const hidden = cfg.decoder.hidden;
-  if (hidden.length !== 1)
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `decoder.hidden: the ${method} baseline has one hidden layer (the paper's 200); expected one width but received [${hidden.join(', ')}]`);
   // K features out of D: more than D would "select" every feature and report K (nothing is written first)
   if (cfg.k > data.inputDim)
     throw new IpcaeError('ERR_INVALID_ARGUMENT', `k: expected at most ${data.inputDim} (the features of ${data.name}) but received ${cfg.k}`);
@@ -81,18 +77,17 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
     writeJsonAtomic(opened.manifestFile, manifest);
     const clock = new RunClock(saved ?? resume);
     let lastStage = 0; // the first progress line comes at once
-    let chosen: { seed: number; selected: number[]; detail: Record<string, unknown> }[];
-    const warnings: string[] = [];
-    if (method === 'stg') {
-      const results: StgSeedResult[] = await stgSearch(
-        {
-          k: cfg.k,
-          epochs: cfg.epochs,
-          settings: stg,
-          base: { ...base, sigma: stg.sigma, weightDecay: stg.weightDecay },
-          seeds: cfg.seeds,
+    if (method === 'lassonet') {
+      manifest.resumedFromEpoch = resume?.epochs ?? 0;
+      writeJsonAtomic(opened.manifestFile, manifest);
+    }
+    const fit = await fitBaseline(
+      { method, task: cfg.task, k: cfg.k, epochs: cfg.epochs, seeds: cfg.seeds, base, stg, lassonet, retrainEpochs, yTest: data.test.y },
+      splits,
+      {
+        signal: hooks.signal,
+        stg: {
           state: saved?.state,
-          signal: hooks.signal,
           onRound: (state, info) => {
             writeJsonAtomic(searchFile, { state, ...clock.record() });
             const atK = cfg.seeds.filter((seed) => state.tries[String(seed)].some((t) => t.open === cfg.k)).length;
@@ -101,31 +96,7 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
             );
           },
         },
-        splits,
-      );
-      // Not one gate closed at any λ: the training cannot move μ to −0.5 (too few steps × lr), and
-      // the K largest μ are barely better than chance. Said, not left to the summary table alone.
-      const neverClosed = results.filter((r) => r.tries.every((t) => t.open === data.inputDim)).map((r) => r.seed);
-      if (neverClosed.length)
-        hooks.onWarning?.(
-          `STG: for seed(s) ${neverClosed.join(', ')} no gate closed at any λ tried (up to ${Math.max(...results.flatMap((r) => r.tries.map((t) => t.lambda))).toPrecision(2)}): ${cfg.epochs} epochs at lr ${cfg.lr} cannot move μ below −0.5; the K largest μ were taken. Train longer (--epochs) or with a larger --lr.`,
-        );
-      chosen = results.map((r) => ({
-        seed: r.seed,
-        selected: r.selected,
-        detail: { lambda: r.lambda, count: r.open, exact: r.exact, tries: r.tries.map((t) => ({ lambda: t.lambda, open: t.open, valLoss: t.valLoss })) },
-      }));
-    } else {
-      const { fullPath, lambdaStart, ...settings } = lassonet;
-      manifest.resumedFromEpoch = resume?.epochs ?? 0;
-      writeJsonAtomic(opened.manifestFile, manifest);
-      const results: LassoNetSeedResult[] = await lassonetPath(
-        {
-          k: cfg.k,
-          base: { ...base, ...settings, lambdaStart: lambdaStart === 'auto' ? 0 : lambdaStart },
-          seeds: cfg.seeds,
-          fullPath,
-          signal: hooks.signal,
+        lassonet: {
           resume,
           onCheckpoint: (c) => writePathCheckpoint(outDir, c, clock.record()),
           onProgress: ({ epochs, counts }) => {
@@ -134,46 +105,23 @@ export async function runBaseline(cfg: ExperimentConfig, data: PreparedDataset, 
             hooks.onStage?.(`LassoNet path, epoch ${epochs}: features left per seed ${counts.join(', ')}`);
           },
         },
-        splits,
-      );
-      chosen = results.map((r) => ({
-        seed: r.seed,
-        selected: r.selected,
-        detail: {
-          lambda: r.lambda,
-          count: r.count,
-          exact: r.exact,
-          denseValLoss: r.denseValLoss,
-          denseEpochs: r.denseEpochs,
-          pathPoints: r.path.length,
-          ...(r.startTooLarge ? { startTooLarge: r.startTooLarge } : {}),
-          path: r.path,
-        },
-      }));
-      // lassonet's own warning, kept with the result (summary.md, summary.json) and said when the run ends
-      const flagged = results.filter((r) => r.startTooLarge);
-      if (flagged.length) {
-        const f = (v: number) => v.toPrecision(3);
-        const starts = [...new Set(flagged.map((r) => f(r.startTooLarge!.start)))].join(', ');
-        warnings.push(
-          `LassoNet: the path's start λ ${starts} (${lambdaStart === 'auto' ? "lassonet's automatic start" : 'lassonet.lambdaStart'}) might be too large, as lassonet itself warns: the first feature left at λ ${flagged.map((r) => `${f(r.startTooLarge!.firstDrop)} (seed ${r.seed})`).join(', ')}, less than twice the start, for ${flagged.length} of ${results.length} seed(s). A smaller lassonet.lambdaStart walks a longer path.`,
-        );
-      }
-    }
-    const re = await retrainNative(base, splits, chosen.map((c) => c.selected), retrainEpochs);
-    const variance = cfg.task === 'regression' ? populationVariance(data.test.y) : 0;
+      },
+    );
+    for (const n of fit.notices) hooks.onWarning?.(n);
+    const { warnings } = fit;
+    const chosen = fit.seeds;
     const names = (sel: number[]) => sel.map((f) => data.featureNames[f] ?? String(f));
-    const seeds: SeedSummary[] = chosen.map((c, i) => ({
+    const seeds: SeedSummary[] = chosen.map((c) => ({
       seed: c.seed,
-      bestEpoch: re.bestEpoch[i],
-      testLoss: re.testLoss[i],
-      testMetric: re.testMetric[i],
+      bestEpoch: c.retrained.bestEpoch,
+      testLoss: c.retrained.testLoss,
+      testMetric: c.retrained.testMetric,
       uniquePct: 100,
       selected: c.selected,
       selectedNames: names(c.selected),
       duplicates: 0,
-      ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
-      baseline: { lambda: c.detail.lambda as number, count: c.detail.count as number, exact: c.detail.exact as boolean },
+      ...(c.r2 !== undefined ? { r2: c.r2 } : {}),
+      baseline: { lambda: c.lambda, count: c.count, exact: c.exact },
     }));
     for (const c of chosen)
       writeJsonAtomic(path.join(outDir, `selection-${c.seed}.json`), { seed: c.seed, method, indices: c.selected, names: names(c.selected), ...c.detail });

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { Trainer, capabilities, preload, type EpochMetrics } from '../train/trainer.js';
 import type { TrainerOptionsInput } from '../train/options.js';
 import { isBaselineMethod, methodOptions, type Method } from '../train/methods.js';
-import { runBaseline, retrainOptions, DEFAULT_RETRAIN_EPOCHS } from './baseline.js';
+import { runBaseline, retrainOptions } from './baseline.js';
+import { DEFAULT_RETRAIN_EPOCHS } from '../baselines/options.js';
 import { openRunDirectory, readJson, type RunHooks } from './run-directory.js';
 export type { RunHooks } from './run-directory.js';
-import { retrainNative, toNativeSplits } from '../baselines/native.js';
+import { toNativeSplits } from '../baselines/native.js';
 import { meanStd } from '../stats/stats.js';
 import { withWidthDefaults, type ExperimentConfig, type RunConfig } from '../config/experiment.js';
 import { packageVersion } from '../files/package-root.js';
@@ -20,8 +21,7 @@ import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import type { PreparedDataset } from '../data/dataset.js';
 import { IpcaeError } from '../errors.js';
 import { selectionMass } from '../stats/scores.js';
-import { distinctSelection } from '../stats/assignment.js';
-import { populationVariance } from '../stats/stats.js';
+import { selectorOutcomes, trainSelector } from '../fit/selector.js';
 import { metricsToIPC, readMetrics } from './metrics-file.js';
 import { writeFeatureMeans } from './feature-means.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -277,17 +277,18 @@ async function runGroup(
       writeAtomic(metricsFile, metrics);
       metricsWritten = history.length;
     };
-    let epoch = trainer.info().epoch;
     try {
-      while (epoch < cfg.epochs) {
-        const until = Math.min(cfg.epochs, epoch + cfg.checkpointEvery);
-        await trainer.fit({ epochs: cfg.epochs, t0: cfg.temperature.start, tEnd: cfg.temperature.end, until, signal: hooks.signal, onEpoch: (m) => {
+      await trainSelector(trainer, {
+        epochs: cfg.epochs,
+        temperature: cfg.temperature,
+        chunk: cfg.checkpointEvery,
+        afterChunk: save,
+        signal: hooks.signal,
+        onEpoch: (m) => {
           history.push(m);
           hooks.onEpoch?.(m);
-        } });
-        epoch = trainer.info().epoch;
-        await save();
-      }
+        },
+      });
     } catch (e) {
       // Cancelled or failed: keep everything computed up to the last finished epoch.
       try {
@@ -300,46 +301,44 @@ async function runGroup(
     // Resumed from a final checkpoint without training: metrics.arrow may lag it (a kill between
     // the two writes), so bring it up to date.
     if (metricsWritten !== history.length) writeAtomic(metricsFile, metricsToIPC(history));
-    // A diverged seed has no result: no selection or parameter file, not in the mean.
-    const all = await trainer.results();
-    const results = all.filter((r) => r.divergedAtEpoch === null);
-    const diverged = all.filter((r) => r.divergedAtEpoch !== null).map((r) => ({ seed: r.seed, epoch: r.divergedAtEpoch! }));
-    const variance = cfg.task === 'regression' ? populationVariance(data.test.y) : 0;
-    // Beside the faithful result: each seed whose nodes share a feature, with K distinct features
-    // by assignment and its decoder evaluated on them (the headline numbers stay the paper's).
-    const distinct = all.map((r) => distinctSelection(r.probabilities, cfg.k, data.inputDim, r.selected));
-    const distinctTest = distinct.some((d, i) => d !== all[i].selected) ? await trainer.evaluate('test', { selection: distinct }) : undefined;
-    const seeds: SeedSummary[] = results.map((r) => ({
-      seed: r.seed,
-      bestEpoch: r.bestEpoch,
-      testLoss: r.test.loss,
-      testMetric: r.test.metric,
-      uniquePct: (100 * new Set(r.selected).size) / r.selected.length,
-      selected: r.selected,
-      selectedNames: r.selected.map((f) => data.featureNames[f] ?? String(f)),
-      duplicates: r.selected.length - new Set(r.selected).size,
-      ...(variance > 0 ? { r2: 1 - r.test.metric / variance } : {}),
-      mass: selectionMass(r.probabilities, cfg.k, data.inputDim).map((v) => Number(v.toPrecision(6))),
-      ...(distinct[all.indexOf(r)] !== r.selected
-        ? {
-            distinct: {
-              selected: distinct[all.indexOf(r)],
-              selectedNames: distinct[all.indexOf(r)].map((f) => data.featureNames[f] ?? String(f)),
-              testMetric: distinctTest!.metric[all.indexOf(r)],
-            },
-          }
-        : {}),
+    // A diverged seed has no result: no selection or parameter file, not in the mean. Beside the
+    // faithful result: each seed whose nodes share a feature, with K distinct features by
+    // assignment and its decoder tested on them (the headline numbers stay the paper's).
+    const outcome = await selectorOutcomes(
+      trainer,
+      {
+        distinct: 'beside',
+        finetune: 0,
+        ...(cfg.retrain ? { retrain: { epochs: cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS, options: retrainOptions(cfg, data), splits: toNativeSplits(data, cfg.task) } } : {}),
+      },
+      { task: cfg.task, yTest: data.test.y },
+    );
+    const { diverged } = outcome;
+    const names = (sel: number[]) => sel.map((f) => data.featureNames[f] ?? String(f));
+    const seeds: SeedSummary[] = outcome.seeds.map((x) => ({
+      seed: x.seed,
+      bestEpoch: x.bestEpoch,
+      testLoss: x.argmax.test.loss,
+      testMetric: x.argmax.test.metric,
+      uniquePct: (100 * new Set(x.argmax.selected).size) / x.argmax.selected.length,
+      selected: x.argmax.selected,
+      selectedNames: names(x.argmax.selected),
+      duplicates: x.argmax.selected.length - new Set(x.argmax.selected).size,
+      ...(x.r2 !== undefined ? { r2: x.r2 } : {}),
+      mass: selectionMass(x.probabilities, cfg.k, data.inputDim).map((v) => Number(v.toPrecision(6))),
+      ...(x.distinct ? { distinct: { selected: x.distinct.selected, selectedNames: names(x.distinct.selected), testMetric: x.distinct.testMetric } } : {}),
+      ...(x.retrained ? { retrained: x.retrained } : {}),
     }));
-    for (const [i, r] of results.entries()) {
-      writeJsonAtomic(path.join(outDir, `selection-${r.seed}.json`), {
-        seed: r.seed,
-        indices: r.selected,
+    for (const [i, x] of outcome.seeds.entries()) {
+      writeJsonAtomic(path.join(outDir, `selection-${x.seed}.json`), {
+        seed: x.seed,
+        indices: x.argmax.selected,
         names: seeds[i].selectedNames,
         shape: [cfg.k, data.inputDim],
-        probabilities: Array.from(r.probabilities, (v) => Number(v.toPrecision(6))),
+        probabilities: Array.from(x.probabilities, (v) => Number(v.toPrecision(6))),
       });
       // best-validation parameters: float32 little-endian values, described by the JSON index
-      const params = trainer.replicaParameters(all.indexOf(r), { best: true });
+      const params = trainer.replicaParameters(x.replica, { best: true });
       let offset = 0;
       const index = params.map((p) => {
         const e = { name: p.name, shape: p.shape, offset, length: p.values.length };
@@ -349,26 +348,20 @@ async function runGroup(
       const bin = new Float32Array(offset);
       params.forEach((p, j) => bin.set(p.values, index[j].offset));
       const binBytes = new Uint8Array(bin.buffer);
-      writeAtomic(path.join(outDir, `parameters-${r.seed}.bin`), binBytes);
-      writeJsonAtomic(path.join(outDir, `parameters-${r.seed}.json`), {
+      writeAtomic(path.join(outDir, `parameters-${x.seed}.bin`), binBytes);
+      writeJsonAtomic(path.join(outDir, `parameters-${x.seed}.json`), {
         dtype: 'float32',
         byteOrder: 'little-endian',
-        file: `parameters-${r.seed}.bin`,
+        file: `parameters-${x.seed}.bin`,
         sha256: createHash('sha256').update(binBytes).digest('hex'),
         note: 'weights are stored transposed ([in, out]) as the trainer uses them',
         tensors: index,
       });
     }
     writeFeatureMeans(outDir, data);
-    let retrained: Summary['retrained'];
-    if (cfg.retrain && results.length) {
-      // The retrain evaluation (not the paper's protocol for these methods: reported beside it).
-      const epochs = cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS;
-      const re = await retrainNative({ ...retrainOptions(cfg, data), seeds: results.map((r) => r.seed) }, toNativeSplits(data, cfg.task), results.map((r) => r.selected), epochs);
-      seeds.forEach((s, i) => (s.retrained = { testMetric: re.testMetric[i], testLoss: re.testLoss[i], bestEpoch: re.bestEpoch[i] }));
-      const scale = taskMetric(cfg.task).scale;
-      retrained = { ...meanStd(re.testMetric.map((v) => v * scale)), epochs };
-    }
+    const retrained: Summary['retrained'] = seeds.length && seeds.every((x) => x.retrained)
+      ? { ...meanStd(seeds.map((x) => x.retrained!.testMetric * taskMetric(cfg.task).scale)), epochs: cfg.retrainEpochs ?? DEFAULT_RETRAIN_EPOCHS }
+      : undefined;
     const summary = summarize({ ...cfg, settings: runSettings(cfg), ...clock.summary() }, seeds, data.featureNames);
     if (retrained) summary.retrained = retrained;
     if (diverged.length) summary.diverged = diverged;

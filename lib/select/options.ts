@@ -3,8 +3,8 @@
 // are errors with a suggestion, never ignored.
 import { z } from 'zod';
 import { trainerOptionsSchema } from '../train/options.js';
-import { ALL_METHODS } from '../train/methods.js';
-import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
+import { ALL_METHODS, DEFAULT_GJSD_LAMBDA } from '../train/methods.js';
+import { DEFAULT_RETRAIN_EPOCHS, lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { DEFAULT_SCHEDULE } from '../train/schedule.js';
 import { TASKS } from '../task.js';
@@ -24,13 +24,13 @@ export const selectOptionsSchema = z
     /** LassoNet's settings (method lassonet). */
     lassonet: lassonetSettingsSchema.optional(),
     /** stg / lassonet: epochs of the MLP retrained on the K selected features (its test metric is reported). */
-    retrainEpochs: z.number().int().min(1).default(100),
+    retrainEpochs: z.number().int().min(1).default(DEFAULT_RETRAIN_EPOCHS),
     /** K distinct features (assignment when argmax repeats one); false: the paper's argmax selection, duplicates kept. */
     distinct: z.boolean().default(true),
     /** Decoder-only epochs on the final selection (selector frozen) when distinct selections changed some seed; 0: none. */
     finetune: z.number().int().min(0).default(0),
     /** λ of the *-gjsd methods. */
-    gjsdLambda: t.gjsdLambda.unwrap().default(0.05),
+    gjsdLambda: t.gjsdLambda.unwrap().default(DEFAULT_GJSD_LAMBDA),
     /** At most the number of training rows. */
     batchSize: t.batchSize,
     hidden: t.hidden,

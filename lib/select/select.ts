@@ -9,12 +9,11 @@ import { availableMemory, estimateMemory, memoryBudgetError, replicasThatFit } f
 import { widthDefaults } from '../train/wide-defaults.js';
 import { isBaselineMethod, methodOptions, type AnyMethod, type BaselineMethod, type Method } from '../train/methods.js';
 import { lassonetSettingsSchema, nativeBaselineOptions, stgSettingsSchema } from '../baselines/options.js';
-import { retrainNative, toNativeSplits } from '../baselines/native.js';
-import { stgSearch } from '../baselines/stg.js';
-import { lassonetPath } from '../baselines/lassonet.js';
+import { toNativeSplits } from '../baselines/native.js';
+import { checkBaselineOptions, fitBaseline } from '../fit/baseline.js';
 import { meanStd, populationVariance, stability, type Stability } from '../stats/stats.js';
 import { featureScores, selectionMass, type FeatureScore } from '../stats/scores.js';
-import { distinctSelection } from '../stats/assignment.js';
+import { selectorOutcomes, trainSelector, divergedList } from '../fit/selector.js';
 import { SUGGESTION_RULE, suggestK } from '../stats/sweep.js';
 import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError, invalidArgument } from '../errors.js';
@@ -354,9 +353,8 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
   });
   try {
     await trainer.setData(prep.splits);
-    let r;
     try {
-      r = await trainer.fit({ epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
+      await trainSelector(trainer, { epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
     } catch (e) {
       // The caller of selectFeatures never saw a trainer: say what was stopped in its words.
       if (e instanceof IpcaeError && e.code === 'ERR_CANCELLED')
@@ -365,43 +363,23 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
     }
     // A seed whose loss became non-finite has no selection: it is left out, and the call fails
     // after the others (ERR_DIVERGED, with their selection as error.partial).
-    const finished = r.replicas.filter((rep) => rep.divergedAtEpoch === null);
-    const diverged = r.replicas.filter((rep) => rep.divergedAtEpoch !== null);
-    const divergedText = diverged.map((d) => `seed ${d.seed} at epoch ${d.divergedAtEpoch! + 1}`).join(', ');
-    if (finished.length === 0)
+    const outcome = await selectorOutcomes(trainer, { distinct: o.distinct ? 'result' : 'off', finetune: o.finetune }, { task: prep.task, yTest: prep.splits.test.y });
+    const divergedText = divergedList(outcome.diverged);
+    if (outcome.seeds.length === 0)
       throw new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for every seed (${divergedText}); try a smaller lr`);
-    const yTest = prep.splits.test.y;
-    const variance = prep.task === 'regression' && yTest ? populationVariance(yTest) : 0;
-    // Distinct selections (the library's default): a seed whose nodes share a feature gets K
-    // distinct features by assignment, and its decoder is evaluated on them; the faithful
-    // (argmax) selection and metric are kept beside it.
-    const distinct = r.replicas.map((rep) => (o.distinct ? distinctSelection(rep.probabilities, o.k, D, rep.selected) : rep.selected));
-    const changed = r.replicas.map((rep, i) => distinct[i] !== rep.selected);
-    let val: { loss: number[] } | undefined, test: { loss: number[]; metric: number[] } | undefined;
-    if (changed.some(Boolean)) {
-      // finetune: the decoders learn the inputs of the final selection (every seed's, the
-      // unchanged ones included); without it they are evaluated as trained.
-      if (o.finetune > 0) await trainer.finetune(o.finetune, { selection: distinct });
-      val = await trainer.evaluate('val', { selection: distinct });
-      test = await trainer.evaluate('test', { selection: distinct });
-    }
-    const tuned = o.finetune > 0 && changed.some(Boolean);
-    const perSeed: SeedSelection[] = finished.map((rep) => {
-      const i = r.replicas.indexOf(rep);
-      const metric = changed[i] || tuned ? test!.metric[i] : rep.test.metric;
-      return {
-        seed: rep.seed,
-        features: distinct[i].map((j) => prep.featureNames[j]),
-        indices: distinct[i],
-        bestEpoch: rep.bestEpoch,
-        bestValLoss: changed[i] || tuned ? val!.loss[i] : rep.bestValLoss,
-        testMetric: metric,
-        ...(variance > 0 ? { r2: 1 - metric / variance } : {}),
-        ...(changed[i]
-          ? { faithful: { features: rep.selected.map((j) => prep.featureNames[j]), indices: rep.selected, bestValLoss: rep.bestValLoss, testMetric: rep.test.metric } }
-          : {}),
-      };
-    });
+    const names = (sel: number[]) => sel.map((j) => prep.featureNames[j]);
+    const perSeed: SeedSelection[] = outcome.seeds.map((x) => ({
+      seed: x.seed,
+      features: names(x.result.selected),
+      indices: x.result.selected,
+      bestEpoch: x.bestEpoch,
+      bestValLoss: x.result.bestValLoss,
+      testMetric: x.result.testMetric,
+      ...(x.r2 !== undefined ? { r2: x.r2 } : {}),
+      ...(x.distinct
+        ? { faithful: { features: names(x.argmax.selected), indices: x.argmax.selected, bestValLoss: x.argmax.bestValLoss, testMetric: x.argmax.test.metric } }
+        : {}),
+    }));
     const common = selectionCommon(prep, meta, o, method, perSeed);
     const best = bestSeed(perSeed);
     const selection = new FeatureSelection({
@@ -410,15 +388,15 @@ async function selectPrepared(prep: Prepared['prep'], meta: Prepared['meta'], o:
         ...common.metric,
         ...(perSeed.some((p) => p.faithful) ? { faithful: meanStd(perSeed.map((p) => p.faithful?.testMetric ?? p.testMetric)) } : {}),
       },
-      ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, r.replicas.findIndex((rep) => rep.seed === best.seed), o.hidden) } : {}),
-      ...(tuned ? { finetuned: o.finetune } : {}),
+      ...(prep.task === 'reconstruction' ? { decoder: decoderOf(trainer, outcome.seeds.find((x) => x.seed === best.seed)!.replica, o.hidden) } : {}),
+      ...(outcome.finetuned ? { finetuned: outcome.finetuned } : {}),
       ...(width.note ? { widthDefaults: { p: width.p, noise: width.noise, note: width.note } } : {}),
       scores: featureScores(
-        finished.map((rep) => ({ mass: selectionMass(rep.probabilities, o.k, D), selected: rep.selected })),
+        outcome.seeds.map((x) => ({ mass: selectionMass(x.probabilities, o.k, D), selected: x.argmax.selected })),
         prep.featureNames,
       ),
     });
-    if (diverged.length) {
+    if (outcome.diverged.length) {
       const err = new IpcaeError('ERR_DIVERGED', `training diverged (non-finite loss) for ${divergedText}; the selection of the other seed(s) is error.partial; try a smaller lr`);
       (err as IpcaeError & { partial?: FeatureSelection }).partial = selection;
       throw err;
@@ -463,10 +441,7 @@ function selectionCommon(prep: Prepared['prep'], meta: Prepared['meta'], o: Pars
  * path point), then a fresh one-hidden-layer MLP retrained on them, whose test metric is reported.
  */
 async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o: ParsedSelectOptions, method: BaselineMethod): Promise<FeatureSelection> {
-  if (o.device.startsWith('cuda'))
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `device: the ${method} baseline runs on the CPU only; expected 'cpu' or 'auto' but received '${o.device}'`);
-  if (o.hidden.length !== 1)
-    throw new IpcaeError('ERR_INVALID_ARGUMENT', `hidden: the ${method} baseline has one hidden layer; expected one width but received [${o.hidden.join(', ')}]`);
+  checkBaselineOptions(method, o, { device: 'device', hidden: 'hidden' });
   if (o.finetune > 0) throw new IpcaeError('ERR_INVALID_ARGUMENT', `finetune: the ${method} baseline has no decoder to finetune (its metric comes from a retrained MLP); expected 0 but received ${o.finetune}`);
   const D = prep.featureNames.length;
   const { splits: s } = prep;
@@ -481,27 +456,30 @@ async function selectBaseline(prep: Prepared['prep'], meta: Prepared['meta'], o:
     lr: o.lr,
     threads: o.threads,
   });
-  let chosen: { seed: number; selected: number[]; lambda: number; count: number; exact: boolean; startTooLarge?: { start: number; firstDrop: number } }[];
-  if (method === 'stg') {
-    const stg = stgSettingsSchema.parse(o.stg ?? {});
-    const results = await stgSearch({ k: o.k, epochs: o.epochs, settings: stg, base: { ...base, sigma: stg.sigma, weightDecay: stg.weightDecay }, seeds: o.seeds, signal: o.signal }, splits);
-    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.open, exact: r.exact }));
-  } else {
-    const { fullPath, lambdaStart, ...settings } = lassonetSettingsSchema.parse(o.lassonet ?? {});
-    const results = await lassonetPath({ k: o.k, base: { ...base, ...settings, lambdaStart: lambdaStart === 'auto' ? 0 : lambdaStart }, seeds: o.seeds, fullPath, signal: o.signal }, splits);
-    chosen = results.map((r) => ({ seed: r.seed, selected: r.selected, lambda: r.lambda, count: r.count, exact: r.exact, ...(r.startTooLarge ? { startTooLarge: r.startTooLarge } : {}) }));
-  }
-  const re = await retrainNative(base, splits, chosen.map((c) => c.selected), o.retrainEpochs);
-  const yTest = s.test.y;
-  const variance = prep.task === 'regression' && yTest ? populationVariance(yTest) : 0;
-  const perSeed: SeedSelection[] = chosen.map((c, i) => ({
+  const fit = await fitBaseline(
+    {
+      method,
+      task: prep.task,
+      k: o.k,
+      epochs: o.epochs,
+      seeds: o.seeds,
+      base,
+      stg: stgSettingsSchema.parse(o.stg ?? {}),
+      lassonet: lassonetSettingsSchema.parse(o.lassonet ?? {}),
+      retrainEpochs: o.retrainEpochs,
+      yTest: s.test.y,
+    },
+    splits,
+    { signal: o.signal },
+  );
+  const perSeed: SeedSelection[] = fit.seeds.map((c) => ({
     seed: c.seed,
     features: c.selected.map((j) => prep.featureNames[j]),
     indices: c.selected,
-    bestEpoch: re.bestEpoch[i],
-    bestValLoss: re.bestValLoss[i],
-    testMetric: re.testMetric[i],
-    ...(variance > 0 ? { r2: 1 - re.testMetric[i] / variance } : {}),
+    bestEpoch: c.retrained.bestEpoch,
+    bestValLoss: c.retrained.bestValLoss,
+    testMetric: c.retrained.testMetric,
+    ...(c.r2 !== undefined ? { r2: c.r2 } : {}),
     baseline: { lambda: c.lambda, count: c.count, exact: c.exact, ...(c.startTooLarge ? { startTooLarge: c.startTooLarge } : {}) },
   }));
   return new FeatureSelection({

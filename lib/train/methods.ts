@@ -15,10 +15,13 @@ export function isBaselineMethod(m: string): m is BaselineMethod {
   return (BASELINE_METHODS as readonly string[]).includes(m);
 }
 
+/** The GJSD λ when a config or the library's options give none (the paper's classification value). */
+export const DEFAULT_GJSD_LAMBDA = 0.05;
+
 /** The paper's λ: classification 0.05 everywhere; reconstruction 0.05 (MNIST, Fashion-MNIST, COIL-20) or 0.005. */
 export function paperLambda(dataset: string, task: string): number {
-  if (task !== 'reconstruction') return 0.05;
-  return /mnist|fashion|coil/i.test(dataset) ? 0.05 : 0.005;
+  if (task !== 'reconstruction') return DEFAULT_GJSD_LAMBDA;
+  return /mnist|fashion|coil/i.test(dataset) ? DEFAULT_GJSD_LAMBDA : 0.005;
 }
 
 /** Trainer options of a method preset; `lambda` is the config's GJSD λ, used by the *-gjsd methods. */

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "trainer.h"  // SplitData
+#include "split_data.h"
 
 namespace ipcae {
 

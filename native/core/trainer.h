@@ -27,15 +27,9 @@
 #include "layout.h"
 #include "options.h"
 #include "selector.h"
+#include "split_data.h"
 
 namespace ipcae {
-
-// One split; x [N,D] float32 on the CPU; y: int64 [N] (classes), float32 [N,T] (regression) or
-// undefined (reconstruction).
-struct SplitData {
-  torch::Tensor x;
-  torch::Tensor y;
-};
 
 struct ReplicaEpoch {
   double trainLoss = 0, valLoss = 0, valMetric = 0, uniquePct = 0, gjsd = 0, meanMaxProb = 0;
