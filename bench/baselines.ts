@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadExperimentConfig, defaultConfigFile } from '../lib/config/experiment.js';
-import { loadNamedDataset } from '../lib/data/registry.js';
+import { loadNamedDataset } from '../lib/datasets/registry.js';
 import { runExperiment } from '../lib/experiment/run.js';
 
 export async function baselinesCase(dataDir: string, tasks = ['classification', 'reconstruction']): Promise<string[]> {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromArrays, tableFromIPC } from 'apache-arrow';
-import { readAndPrepare } from '../lib/data/read-async.js';
+import { readAndPrepare } from '../lib/tables/read-async.js';
 
 const WRITE = `
 import sys, numpy as np, pyarrow as pa, pyarrow.feather as feather, pyarrow.parquet as pq, pyarrow.csv as pcsv

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeVector, vectorFromArray, type Vector } from 'apache-arrow';
-import { tableFromColumns } from '../lib/data/columns.js';
-import { writeTable } from '../lib/data/write.js';
+import { tableFromColumns } from '../lib/tables/columns.js';
+import { writeTable } from '../lib/tables/write.js';
 import { rng } from './rng.js';
 
 interface ChildReport {
@@ -101,7 +101,7 @@ export async function wideReadCase(rows: number, D: number): Promise<string[]> {
 
 /** The child: one read, measured. */
 async function child(file: string): Promise<void> {
-  const { readAndPrepare } = await import('../lib/data/read-async.js');
+  const { readAndPrepare } = await import('../lib/tables/read-async.js');
   global.gc?.();
   const baselineMiB = process.memoryUsage().rss / 2 ** 20;
   let maxBlockMs = 0;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
-import { tableFromColumns } from '../lib/data/columns.js';
+import { tableFromColumns } from '../lib/tables/columns.js';
 import { rng } from './rng.js';
 
 /** The 10 planted features of plantedTable (column indices). */

@@ -13,7 +13,7 @@ if (!name || !out) {
   console.error('usage: node scripts/export-prepared.mjs <dataset> <outdir> [--data-dir DIR]');
   process.exit(2);
 }
-const { loadNamedDataset, dataDir } = await import(path.join(root, 'dist/lib/data/registry.js'));
+const { loadNamedDataset, dataDir } = await import(path.join(root, 'dist/lib/datasets/registry.js'));
 const d = loadNamedDataset(name, dataDir(values['data-dir']));
 mkdirSync(out, { recursive: true });
 for (const s of ['train', 'val', 'test']) {

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareMice } from '../lib/data/mice.js';
-import { prepareMnistLike, prepareCoil20, prepareIsolet } from '../lib/data/paper.js';
-import { readIdx } from '../lib/data/idx.js';
-import { readMat } from '../lib/data/mat.js';
-import { torchRandperm, numpyLegacyPermutation, MT19937 } from '../lib/data/random.js';
-import { prepareEmbeddedMnist } from '../lib/data/embedded.js';
+import { prepareMice } from '../lib/datasets/mice.js';
+import { prepareMnistLike, prepareCoil20, prepareIsolet } from '../lib/datasets/paper.js';
+import { readIdx } from '../lib/datasets/idx.js';
+import { readMat } from '../lib/datasets/mat.js';
+import { torchRandperm, numpyLegacyPermutation, MT19937 } from '../lib/tables/random.js';
+import { prepareEmbeddedMnist } from '../lib/datasets/embedded.js';
 import { IpcaeError } from '../lib/errors.js';
 
 const shared = path.resolve('..', 'shared', 'datasets');
@@ -116,7 +116,7 @@ test('bad data: truncated IDX and gzip, a .mat without X/Y, an empty file', () =
 
 test('Arrow cache round trip: a prepared dataset reads back identical; a changed raw file invalidates it', async (t) => {
   if (need(t, 'mice-protein')) return;
-  const { prepareAndCache, loadNamedDataset, cachePaths } = await import('../lib/data/registry.js');
+  const { prepareAndCache, loadNamedDataset, cachePaths } = await import('../lib/datasets/registry.js');
   const { tableFromIPC } = await import('apache-arrow');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-cache-'));
   const src = path.join(shared, 'mice-protein', 'Data_Cortex_Nuclear.csv.gz');

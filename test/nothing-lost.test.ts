@@ -14,8 +14,8 @@ import * as arrow17 from 'apache-arrow-17';
 import { IpcaeError, selectFeatures, readTableAsync } from '../lib/index.js';
 import { writeAtomic } from '../lib/files/atomic.js';
 import { lockDirectory } from '../lib/files/lock.js';
-import { readTableSync } from '../lib/data/read.js';
-import { writeTable } from '../lib/data/write.js';
+import { readTableSync } from '../lib/tables/read.js';
+import { writeTable } from '../lib/tables/write.js';
 import { pipelineTable, rejectsWith, rng, tinyTrainer } from './helpers.js';
 
 const runCli = path.resolve('dist/lib/cli/run.js');
@@ -300,13 +300,13 @@ test('a refused run leaves no directory; the default batch size is fitted to a s
 test('a gzip bomb is refused at a documented limit, not inflated to gigabytes and called damaged', () => {
   const file = path.join(root, 'bomb.csv.gz');
   writeFileSync(file, gzipSync(Buffer.concat([Buffer.from('a,b\n'), Buffer.alloc(3 << 20, '1,2\n')])));
-  const r = node(['-e', `import('${path.resolve('dist/lib/data/read.js')}').then((m) => m.readTableSync(${JSON.stringify(file)})).catch((e) => { console.error(e.code, e.message); process.exit(3); })`], { IPCAE_MAX_INFLATED_BYTES: String(1 << 20) });
+  const r = node(['-e', `import('${path.resolve('dist/lib/tables/read.js')}').then((m) => m.readTableSync(${JSON.stringify(file)})).catch((e) => { console.error(e.code, e.message); process.exit(3); })`], { IPCAE_MAX_INFLATED_BYTES: String(1 << 20) });
   assert.equal(r.status, 3, r.stderr);
   assert.match(r.stderr, /ERR_DATA .*bomb\.csv\.gz: the gzip file inflates to more than 1048576 bytes .*IPCAE_MAX_INFLATED_BYTES/);
 });
 
 test('damaged Arrow batches, empty Arrow names and columns without values are errors naming the file or column', async () => {
-  const { readTableBytes } = await import('../lib/data/read.js');
+  const { readTableBytes } = await import('../lib/tables/read.js');
   const t = tableFromArrays({ x: Float32Array.from({ length: 37 }, (_, i) => i), label: Int32Array.from({ length: 37 }, (_, i) => i % 2) });
   for (const claimed of [100n, 2n ** 40n]) {
     const b = Buffer.from(tableToIPC(t, 'stream'));

@@ -9,9 +9,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { IpcaeError } from '../lib/index.js';
-import { DATASET_REGISTRY } from '../lib/data/registry.js';
+import { DATASET_REGISTRY } from '../lib/datasets/registry.js';
 import { defaultConfigFile, loadExperimentConfig, withWidthDefaults } from '../lib/config/experiment.js';
-import type { PreparedDataset } from '../lib/data/dataset.js';
+import type { PreparedDataset } from '../lib/datasets/dataset.js';
 
 const fixtures = path.resolve('test/fixtures/official-wide');
 const prepare = (name: string, dir = fixtures) => DATASET_REGISTRY[name].prepare(dir);
@@ -132,7 +132,7 @@ test('a damaged file is an error naming the file and the line', () => {
 });
 
 test('a preset is cached and read back as it was prepared', async () => {
-  const { prepareAndCache, loadNamedDataset } = await import('../lib/data/registry.js');
+  const { prepareAndCache, loadNamedDataset } = await import('../lib/datasets/registry.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-cache-'));
   try {
     cpSync(fixtures, dir, { recursive: true });
@@ -147,7 +147,7 @@ test('a preset is cached and read back as it was prepared', async () => {
 
 test('ipcae data fetch unpacks the NIPS 2003 and breast-cancer zips where the readers look', async () => {
   const { zipSync } = await import('fflate');
-  const { SOURCES, extractMembers } = await import('../lib/data/fetch.js');
+  const { SOURCES, extractMembers } = await import('../lib/datasets/fetch.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-zip-'));
   try {
     const file = (p: string) => readFileSync(path.join(fixtures, p));

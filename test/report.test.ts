@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { rng, normal } from './helpers.js';
 import { glyphsMissing, pngSize, renderPng, renderSvg } from '../lib/figures/render.js';
 import { statusLine } from '../lib/cli/progress.js';
-import { readTableFile } from '../lib/data/read.js';
+import { readTableFile } from '../lib/tables/read.js';
 import type { Summary } from '../lib/experiment/summary.js';
 
 const runCli = path.resolve('dist/lib/cli/run.js');

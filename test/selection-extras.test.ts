@@ -10,8 +10,8 @@ import { FeatureSelector, selectFeatures, suggestK, sweepK, Trainer } from '../l
 import { distinctSelection } from '../lib/stats/assignment.js';
 import { featureScores, selectionMass } from '../lib/stats/scores.js';
 import { populationVariance } from '../lib/stats/stats.js';
-import { prepareTable } from '../lib/data/table.js';
-import { readTableSync } from '../lib/data/read.js';
+import { prepareTable } from '../lib/tables/table.js';
+import { readTableSync } from '../lib/tables/read.js';
 import { rng, synthetic, splitData, parameterBlocks } from './helpers.js';
 
 const FIX = path.resolve('test/fixtures/tables');

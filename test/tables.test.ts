@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Table, tableFromArrays } from 'apache-arrow';
 import { FeatureSelection, selectFeatures } from '../lib/index.js';
-import { readTableSync } from '../lib/data/read.js';
-import { readAndPrepare } from '../lib/data/read-async.js';
-import { prepareTable } from '../lib/data/table.js';
-import { columnPolicy, numericColumn } from '../lib/data/columns.js';
-import { readMiceCsv } from '../lib/data/mice.js';
+import { readTableSync } from '../lib/tables/read.js';
+import { readAndPrepare } from '../lib/tables/read-async.js';
+import { prepareTable } from '../lib/tables/table.js';
+import { columnPolicy, numericColumn } from '../lib/tables/columns.js';
+import { readMiceCsv } from '../lib/datasets/mice.js';
 import { countLoopTurns } from './helpers.js';
 
 const FIX = path.resolve('test/fixtures/tables');
@@ -331,7 +331,7 @@ test('missing values: refused with counts, or imputed with train means on reques
 
 test('wide tables: the linear Schema.assign gives exactly apache-arrow own result (duplicates, metadata, dictionaries)', async () => {
   const { Schema, Field, Float32, Int32, Utf8, Dictionary, Struct } = await import('apache-arrow');
-  const { upstreamAssign, linearAssign } = await import('../lib/data/arrow-wide.js');
+  const { upstreamAssign, linearAssign } = await import('../lib/tables/arrow-wide.js');
   const md = (o: Record<string, string>) => new Map(Object.entries(o));
   const dict = new Dictionary(new Utf8(), new Int32(), 7);
   const base = new Schema(
@@ -357,4 +357,42 @@ test('wide tables: the linear Schema.assign gives exactly apache-arrow own resul
   for (const args of others) assert.deepEqual(describe(linearAssign.apply(base, args)), describe(upstreamAssign.apply(base, args)));
   // installed: apache-arrow's own tables use it
   assert.equal(Schema.prototype.assign, linearAssign);
+});
+
+test('a CSV file is read in blocks exactly as from memory: quoted newlines, text columns, line numbers across every boundary', async () => {
+  const { readCsv, readCsvFile, setCsvChunkingForTest } = await import('../lib/tables/csv.js');
+  const dir = tmp();
+  try {
+    const lines = ['\ufeffa,b,note'];
+    for (let i = 0; i < 1500; i++) lines.push(`${i * 0.5},${i % 7},${i % 97 === 0 ? `"two\nlines, ${i}"` : `n${i % 3}`}`);
+    const file = path.join(dir, 'blocks.csv');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const whole = readCsv(readFileSync(file), file);
+    setCsvChunkingForTest(64, 200); // pieces of ~64 bytes, blocks of 200: hundreds of boundaries
+    try {
+      const blocks = readCsvFile(file);
+      assert.equal(blocks.table.numRows, 1500);
+      assert.deepEqual(blocks.table.schema.fields.map((f) => `${f.name}:${f.type}`), whole.table.schema.fields.map((f) => `${f.name}:${f.type}`));
+      for (const name of ['a', 'b', 'note']) assert.deepEqual(blocks.table.getChild(name)!.toArray(), whole.table.getChild(name)!.toArray(), name);
+      assert.equal(blocks.table.getChild('note')!.get(97), 'two\nlines, 97');
+      // an error names the same line either way (a ragged row after quoted newlines)
+      writeFileSync(file, lines.slice(0, 1200).join('\n') + '\n1,2\n');
+      const errOf = (f: () => unknown) => {
+        try {
+          f();
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      };
+      const fromFile = errOf(() => readCsvFile(file));
+      assert.match(fromFile, /line 1214 has 2 field\(s\), expected 3/);
+      setCsvChunkingForTest();
+      assert.equal(fromFile, errOf(() => readCsv(readFileSync(file), file)));
+    } finally {
+      setCsvChunkingForTest();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -13,9 +13,9 @@ import { bytesFlag, choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, number
 import { loadExperimentConfig, resolveExperimentConfig, withWidthDefaults, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
 import { checkWritableDir } from '../files/dirs.js';
-import type { PreparedDataset } from '../data/dataset.js';
-import { isTableFile, loadDataset, type TableOptions } from '../data/load.js';
-import { dataDir } from '../data/registry.js';
+import type { PreparedDataset } from '../datasets/dataset.js';
+import { isTableFile, loadDataset, type TableOptions } from '../datasets/load.js';
+import { dataDir } from '../datasets/registry.js';
 import { IpcaeError } from '../errors.js';
 import { compareRuns, comparisonTable, readRun } from '../report/compare.js';
 import { drawRunFigures, glyphWarnings } from '../report/figures.js';

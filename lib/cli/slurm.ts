@@ -6,8 +6,8 @@ import { Command } from 'commander';
 import { addExperimentOptions, resolveRuns } from './run.js';
 import { intFlag, listFlag } from './parse.js';
 import { capabilities } from '../train/trainer.js';
-import { dataDir } from '../data/registry.js';
-import { isTableFile } from '../data/load.js';
+import { dataDir } from '../datasets/registry.js';
+import { isTableFile } from '../datasets/load.js';
 import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
-import type { PreparedDataset } from '../data/dataset.js';
+import type { PreparedDataset } from '../datasets/dataset.js';
 import { capabilities, preload } from '../train/trainer.js';
 import { readFileParts, sha256Parts } from '../files/bytes.js';
 import { packageVersion } from '../files/package-root.js';

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../files/atomic.js';
-import type { PreparedDataset } from '../data/dataset.js';
+import type { PreparedDataset } from '../datasets/dataset.js';
 
 export const FEATURE_MEANS = 'feature-means.json';
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EpochMetrics } from '../train/trainer.js';
-import type { PreparedDataset } from '../data/dataset.js';
+import type { PreparedDataset } from '../datasets/dataset.js';
 import { IpcaeError } from '../errors.js';
 import { CHECKPOINT, PREVIOUS_CHECKPOINT } from './checkpoint.js';
 import { ensureDir, removeStrayTemporaries } from '../files/dirs.js';

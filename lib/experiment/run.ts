@@ -18,7 +18,7 @@ import { meanStd } from '../stats/stats.js';
 import { withWidthDefaults, type ExperimentConfig, type RunConfig } from '../config/experiment.js';
 import { packageVersion } from '../files/package-root.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
-import type { PreparedDataset } from '../data/dataset.js';
+import type { PreparedDataset } from '../datasets/dataset.js';
 import { IpcaeError } from '../errors.js';
 import { selectionMass } from '../stats/scores.js';
 import { selectorOutcomes, trainSelector } from '../fit/selector.js';

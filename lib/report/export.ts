@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromArrays, tableFromIPC, type Table } from 'apache-arrow';
-import { writeTable, type WriteTableOptions } from '../data/write.js';
+import { writeTable, type WriteTableOptions } from '../tables/write.js';
 import { ensureDir } from '../files/dirs.js';
 import { IpcaeError } from '../errors.js';
 import { findRuns, readRun } from './compare.js';

@@ -43,7 +43,7 @@ export const selectOptionsSchema = z
     lr: t.lr,
     device: t.device,
     threads: t.threads,
-    // how the table is read (lib/data/table.ts)
+    // how the table is read (lib/tables/table.ts)
     target: z.string().optional(),
     task: z.enum(TASKS).optional(),
     features: z.array(z.string()).optional(),

@@ -2,7 +2,7 @@
 // tables, save and load the fitted selector (in the spirit of scikit-learn's fit / transform / get_support).
 import { readFileSync } from 'node:fs';
 import { Table, Vector, makeVector } from 'apache-arrow';
-import { columnPolicy, numericColumn, tableFromColumns } from '../data/columns.js';
+import { columnPolicy, numericColumn, tableFromColumns } from '../tables/columns.js';
 import { Trainer, preload } from '../train/trainer.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { availableMemory, estimateMemory, memoryBudgetError, replicasThatFit } from '../train/memory-model.js';
@@ -19,10 +19,10 @@ import { writeJsonAtomic } from '../files/atomic.js';
 import { IpcaeError, invalidArgument } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
 import { selectOptionsSchema, selectionFileSchema, type SelectOptions } from './options.js';
-import type { IgnoredColumn, OneHotEncoding, Task } from '../data/table.js';
-import { readTableSync, type TableInput } from '../data/read.js';
-import { readAndPrepare } from '../data/read-async.js';
-import { textColumn } from '../data/columns.js';
+import type { IgnoredColumn, OneHotEncoding, Task } from '../tables/table.js';
+import { readTableSync, type TableInput } from '../tables/read.js';
+import { readAndPrepare } from '../tables/read-async.js';
+import { textColumn } from '../tables/columns.js';
 import { outputWidth, taskMetric } from '../task.js';
 
 export type { SelectOptions } from './options.js';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment.js';
 import { IpcaeError } from '../errors.js';
-import { isTableFile, type TableOptions } from '../data/load.js';
+import { isTableFile, type TableOptions } from '../datasets/load.js';
 
 /** How a user's table file is read (the same options as a run's). */
 export type TableSpec = TableOptions;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runExperiment } from '../experiment/run.js';
 import { writeJsonAtomic } from '../files/atomic.js';
-import { loadDataset } from '../data/load.js';
+import { loadDataset } from '../datasets/load.js';
 import { IpcaeError } from '../errors.js';
 import { readPlan, taskDir, type SlurmPlan, type SlurmTask } from './plan.js';
 import { requeueSelf } from './commands.js';

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PreparedDataset } from './dataset.js';
 import { sha256FileAsync } from '../files/hash.js';
-import { readAndPrepare } from './read-async.js';
+import { readAndPrepare } from '../tables/read-async.js';
 import { loadNamedDataset, DATASET_REGISTRY } from './registry.js';
 import { IpcaeError } from '../errors.js';
-import type { IgnoredColumn, Task } from './table.js';
+import type { IgnoredColumn, Task } from '../tables/table.js';
 
 export interface TableOptions {
   target?: string;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { IpcaeError } from '../errors.js';
 import { readIdx } from './idx.js';
 import { readMat } from './mat.js';
-import { torchRandperm } from './random.js';
+import { torchRandperm } from '../tables/random.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { IpcaeError } from '../errors.js';
-import { trainTestSplit } from './random.js';
+import { trainTestSplit } from '../tables/random.js';
 import { readRawFile } from './raw.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';

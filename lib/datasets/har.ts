@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IpcaeError } from '../errors.js';
-import { torchRandperm } from './random.js';
+import { torchRandperm } from '../tables/random.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
 

@@ -4,6 +4,7 @@
 // found by a quote-parity scan) so that files of any size parse without one giant string.
 import { tableFromColumns } from './columns.js';
 import Papa from 'papaparse';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Bool, Data, Float64, Int32, Null, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { IpcaeError } from '../errors.js';
 
@@ -14,7 +15,7 @@ const TRUE = new Set(['true', 'True', 'TRUE']);
 const FALSE = new Set(['false', 'False', 'FALSE']);
 /** Rows whose fields decide each column's type. */
 export const CSV_SNIFF_ROWS = 1000;
-const PIECE_BYTES = 4 << 20;
+let PIECE_BYTES = 4 << 20;
 const INT_RE = /^\s*[+-]?\d+\s*$/;
 
 const dataError = (msg: string) => new IpcaeError('ERR_DATA', msg);
@@ -197,6 +198,102 @@ function sniffDelimiter(firstLine: string, file: string): string {
   return best;
 }
 
+/** Where the CSV's bytes come from: pieces of whole records, in order, as often as asked. */
+interface CsvSource {
+  /** The bytes up to and including the first newline (the header line), or all when there is none. */
+  firstLine(): Uint8Array;
+  /** Pieces of whole records (at record boundaries) with the 1-based line each starts on. */
+  pieces(): Iterable<{ bytes: Uint8Array; line: number }>;
+}
+
+function bytesSource(bytes: Uint8Array): CsvSource {
+  return {
+    firstLine: () => {
+      const nl = bytes.indexOf(10);
+      return nl < 0 ? bytes : bytes.subarray(0, nl + 1);
+    },
+    *pieces() {
+      for (const p of recordPieces(bytes)) yield { bytes: bytes.subarray(p.start, p.end), line: p.line };
+    },
+  };
+}
+
+let FILE_BLOCK_BYTES = 16 << 20;
+
+/** Tests: small pieces and blocks, so that small files cross every boundary (restore with no arguments). */
+export function setCsvChunkingForTest(pieceBytes = 4 << 20, blockBytes = 16 << 20): void {
+  PIECE_BYTES = pieceBytes;
+  FILE_BLOCK_BYTES = blockBytes;
+}
+
+/**
+ * A CSV file read in blocks (a few tens of MB in memory, whatever the file's size): each block
+ * joins the unfinished records of the one before, and its whole pieces go on.
+ */
+function fileSource(file: string, skip: number): CsvSource {
+  const blocks = function* (): Generator<Uint8Array> {
+    const fd = openSync(file, 'r');
+    try {
+      let pos = skip;
+      for (;;) {
+        const block = Buffer.allocUnsafe(FILE_BLOCK_BYTES);
+        const n = readSync(fd, block, 0, block.length, pos);
+        if (n === 0) return;
+        pos += n;
+        yield block.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return {
+    firstLine: () => {
+      let head: Uint8Array = new Uint8Array(0);
+      for (const b of blocks()) {
+        const nl = b.indexOf(10);
+        head = concat(head, nl < 0 ? b : b.subarray(0, nl + 1));
+        if (nl >= 0) break;
+      }
+      return head;
+    },
+    *pieces() {
+      let carry: Uint8Array = new Uint8Array(0);
+      let line = 1;
+      for (const b of blocks()) {
+        carry = concat(carry, b);
+        const cut = recordPieces(carry);
+        if (cut.length < 2) continue; // one record longer than what was read: read on
+        // every piece but the last, whose records may go on in the next block
+        for (const p of cut.slice(0, -1)) yield { bytes: carry.subarray(p.start, p.end), line: line + p.line - 1 };
+        const last = cut[cut.length - 1];
+        line += last.line - 1;
+        carry = carry.slice(last.start);
+      }
+      if (carry.length) yield { bytes: carry, line };
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Reads a CSV or TSV file as readCsv does, in blocks: the file's text is never held whole. */
+export function readCsvFile(file: string): CsvReadResult {
+  const fd = openSync(file, 'r');
+  const bom = Buffer.alloc(3);
+  try {
+    readSync(fd, bom, 0, 3, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return readCsvSource(fileSource(file, bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf ? 3 : 0), file);
+}
+
 export interface CsvReadResult {
   table: Table;
   /** Columns recognised as pandas' default row index (an unnamed first column 0, 1, 2, …), not in the table. */
@@ -211,6 +308,10 @@ export interface CsvReadResult {
 export function readCsv(input: Uint8Array, file: string): CsvReadResult {
   let bytes = input;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  return readCsvSource(bytesSource(bytes), file);
+}
+
+function readCsvSource(source: CsvSource, file: string): CsvReadResult {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const decode = (b: Uint8Array, line: number) => {
     try {
@@ -219,12 +320,13 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
       throw dataError(`${file}: not UTF-8 text (near line ${line}); save the CSV as UTF-8`);
     }
   };
-  const nl = bytes.indexOf(10);
-  const headerEnd = nl < 0 ? bytes.length : nl;
-  const headerLine = decode(bytes.subarray(0, headerEnd), 1).replace(/\r$/, '');
+  const first = source.firstLine();
+  const nl = first.indexOf(10);
+  const headerEnd = nl < 0 ? first.length : nl;
+  const headerLine = decode(first.subarray(0, headerEnd), 1).replace(/\r$/, '');
   if (headerLine.trim() === '') throw dataError(`${file}: line 1: expected a header row of column names but the line is empty`);
   const delimiter = sniffDelimiter(headerLine, file);
-  const crlf = nl > 0 && bytes[nl - 1] === 13;
+  const crlf = nl > 0 && first[nl - 1] === 13;
   let header: string[] | undefined;
   let builders: ColumnBuilder[] = [];
   let rows = 0;
@@ -249,8 +351,7 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
     }
     for (let j = 0; j < fields.length; j++) builders[j].push(fields[j], line, file);
   };
-  const pieces = recordPieces(bytes);
-  forEachRecord(pieces, onRecord);
+  forEachRecord(onRecord);
   if (!header) throw dataError(`${file}: the file is empty, expected a header row and data rows`);
   if (rows === 0) throw dataError(`${file}: expected data rows after the header but found none`);
   if (rows < CSV_SNIFF_ROWS) for (const b of builders) b.decide(file);
@@ -260,7 +361,7 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
     const sniffed = Math.min(rows, CSV_SNIFF_ROWS);
     const heads = textColumns.map(() => [] as (string | null)[]);
     let seen = -1; // the header is record -1
-    forEachRecord(pieces, (fields) => {
+    forEachRecord((fields) => {
       if (seen++ < 0) return true;
       if (fields.length === 1 && fields[0] === '') return true;
       textColumns.forEach(([, j], c) => heads[c].push(MISSING.has(fields[j]) ? null : fields[j]));
@@ -288,9 +389,9 @@ export function readCsv(input: Uint8Array, file: string): CsvReadResult {
   return { table: tableFromColumns(cols), droppedIndex };
 
   /** Parses the pieces in order, each record to `each` with its line; `each` returning false stops. */
-  function forEachRecord(all: { start: number; end: number; line: number }[], each: (fields: string[], line: number) => boolean | void): void {
-    for (const piece of all) {
-      const text = decode(bytes.subarray(piece.start, piece.end), piece.line);
+  function forEachRecord(each: (fields: string[], line: number) => boolean | void): void {
+    for (const piece of source.pieces()) {
+      const text = decode(piece.bytes, piece.line);
       const res = Papa.parse<string[]>(text, { delimiter, newline: crlf ? '\r\n' : '\n', skipEmptyLines: false });
       const err = res.errors.find((e) => e.type === 'Quotes' || e.code === 'InvalidQuotes' || e.code === 'MissingQuotes');
       if (err) throw dataError(`${file}: near line ${piece.line + lineOfRow(text, err.row ?? 0, crlf)}: ${err.message} (a quote that is never closed?)`);

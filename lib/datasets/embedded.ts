@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { torchRandperm } from './random.js';
+import { torchRandperm } from '../tables/random.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
 

@@ -12,7 +12,7 @@ import { sha256File } from '../files/hash.js';
 import type { PreparedDataset } from './dataset.js';
 import { findFile } from './paper.js';
 import { readRawFile } from './raw.js';
-import { torchRandperm } from './random.js';
+import { torchRandperm } from '../tables/random.js';
 
 const bad = (file: string, msg: string) => new IpcaeError('ERR_DATA', `${file}: ${msg}`);
 

@@ -8,13 +8,13 @@ import { IpcaeError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from '../files/atomic.js';
 import { sha256File } from '../files/hash.js';
 import type { PreparedDataset } from './dataset.js';
-import { tableFromColumns } from './columns.js';
+import { tableFromColumns } from '../tables/columns.js';
 import { prepareEmbeddedMnist } from './embedded.js';
 import { prepareMice, findMiceFile } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findIsoletFiles, findFile } from './paper.js';
 import { prepareArcene, prepareBreast, prepareCancer, prepareDexter, prepareGene } from './official-wide.js';
-import { installLinearSchemaAssign } from './arrow-wide.js';
+import { installLinearSchemaAssign } from '../tables/arrow-wide.js';
 
 // Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
 installLinearSchemaAssign();
@@ -85,7 +85,7 @@ export const DATASET_REGISTRY: Record<string, DatasetInfo> = {
     },
     available: (dir) => findMiceFile(dir) !== undefined,
   },
-  // The official IP-CAE code's other datasets (lib/data/official-wide.ts): values as stored.
+  // The official IP-CAE code's other datasets (lib/datasets/official-wide.ts): values as stored.
   gene: {
     name: 'gene',
     description: 'GENE, TCGA pan-cancer RNA-seq (UCI 401: data.csv + labels.csv, 801 × 20,531, 5 classes); 480/160/161 (60/20/20, seed 42)',

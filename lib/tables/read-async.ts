@@ -37,7 +37,7 @@ function takeWorker(): Worker {
     w.ref();
     return w;
   }
-  return new Worker(path.join(packageRoot(), 'dist', 'lib', 'data', 'read-worker.js'), { workerData: { ipcaeReadWorker: true } });
+  return new Worker(path.join(packageRoot(), 'dist', 'lib', 'tables', 'read-worker.js'), { workerData: { ipcaeReadWorker: true } });
 }
 
 function releaseWorker(w: Worker): void {

@@ -1,13 +1,13 @@
 // Any table a pipeline has → an apache-arrow Table: Arrow IPC files and streams (uncompressed, LZ4,
 // ZSTD), Parquet (parquet-wasm), CSV/TSV (csv.ts), gzip of any of them, an Arrow Table, row objects
 // or a matrix. The format is recognised by content (magic bytes), never by the file name.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { DataType, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { IpcaeError, describe } from '../errors.js';
 import { registerArrowCodecs } from './codecs.js';
-import { readCsv } from './csv.js';
+import { readCsv, readCsvFile, type CsvReadResult } from './csv.js';
 import { checkNames, isMatrixInput, matrixToTable, rowsToTable, type MatrixInput } from './memory.js';
 import { installLinearSchemaAssign } from './arrow-wide.js';
 
@@ -115,13 +115,8 @@ export function readTableBytes(bytes: Uint8Array, name: string): ReadResult {
       if (!startsWith(bytes, PAR1, bytes.length - 4)) throw dataError(`${name}: a truncated Parquet file (the closing PAR1 magic is missing)`);
       return checked({ table: readParquet(bytes, name), format, dropped: [] }, name);
     }
-    case 'csv': {
-      const { table, droppedIndex } = readCsv(bytes, name);
-      return checked(
-        { table, format, dropped: droppedIndex !== undefined ? [{ column: '(unnamed column 1)', reason: "pandas' row index (an unnamed first column 0, 1, 2, …)" }] : [] },
-        name,
-      );
-    }
+    case 'csv':
+      return csvResult(readCsv(bytes, name), name);
     default:
       throw dataError(`${name}: ${otherFormat(bytes)}; expected ${READABLE_FORMATS}`);
   }
@@ -194,15 +189,36 @@ function readParquet(bytes: Uint8Array, name: string): Table {
   return tableFromIPC(ipc);
 }
 
-export function readTableFile(file: string): ReadResult {
-  let bytes: Buffer;
+function csvResult({ table, droppedIndex }: CsvReadResult, name: string): ReadResult {
+  return checked(
+    { table, format: 'csv', dropped: droppedIndex !== undefined ? [{ column: '(unnamed column 1)', reason: "pandas' row index (an unnamed first column 0, 1, 2, …)" }] : [] },
+    name,
+  );
+}
+
+/** The first bytes of a file (enough to know its format). */
+function fileHead(file: string, n = 8192): Buffer {
+  const fd = openSync(file, 'r');
   try {
-    bytes = readFileSync(file);
+    const b = Buffer.alloc(n);
+    return b.subarray(0, readSync(fd, b, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readTableFile(file: string): ReadResult {
+  try {
+    // A CSV file is parsed in blocks (its text is never held whole: a wide one is GBs);
+    // every other format is read at once.
+    const head = fileHead(file);
+    if (head.length > 0 && sniffFormat(head) === 'csv') return { ...csvResult(readCsvFile(file), file), file };
+    return { ...readTableBytes(readFileSync(file), file), file };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof IpcaeError || !code) throw e;
     throw dataError(`Cannot read the table file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
   }
-  return { ...readTableBytes(bytes, file), file };
 }
 
 /** Any TableInput as an Arrow table (synchronously: large files are read through readTableAsync). */
