@@ -11,7 +11,7 @@ import { dataDir, listDatasets, prepareAndCache, loadNamedDataset, DATASET_REGIS
 import { readTableAsync } from '../tables/read-async.js';
 import { columnPolicy } from '../tables/columns.js';
 import { isWritable, writeTable, WRITABLE } from '../tables/write.js';
-import { FeatureSelection } from '../select/select.js';
+import { FeatureSelection } from '../select/selection.js';
 import { IpcaeError } from '../errors.js';
 import { fetchDataset, SOURCES } from '../datasets/fetch.js';
 import { writeReport } from '../report/page.js';
