@@ -11,7 +11,7 @@ best epoch and at the end) and a summary line.
 
 --follow <dir> instead replays a trajectory recorded by `node scripts/trajectory.mjs`: the same model
 from ipcae's initial parameters, with ipcae's Gumbel noise (its counter-based generator, re-derived
-below from native/core/selection.h), in ipcae's dtype, trained here with autograd and torch.optim.Adam.
+below from native/core/selection/selection.h), in ipcae's dtype, trained here with autograd and torch.optim.Adam.
 It prints, epoch by epoch, how far this run is from ipcae's (losses, hard selection, parameters).
 
   node scripts/trajectory.mjs --data /tmp/coil --seed 77 --dtype float64 --out /tmp/traj77
@@ -101,7 +101,7 @@ def run(meta, data, k, bs, epochs, seed, ip):
     return best_epoch, acc, up_best, up_end
 
 
-# ---- ipcae's noise (native/core/selection.h): keys from splitmix64, element hash = lowbias32 twice ----
+# ---- ipcae's noise (native/core/selection/selection.h): keys from splitmix64, element hash = lowbias32 twice ----
 M64 = (1 << 64) - 1
 
 

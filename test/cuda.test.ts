@@ -94,10 +94,10 @@ test('nvcc compiles the CUDA kernel for sm_75 and sm_90 without register spills'
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-nvcc-'));
   try {
     const root = path.resolve('.');
-    const src = path.join(root, 'native', 'cuda', 'selection_kernels.cu');
+    const src = path.join(root, 'native', 'core', 'selection', 'cuda', 'selection_kernels.cu');
     assert.ok(existsSync(src), src);
     const r = spawnSync('nvcc', ['-c', '-std=c++17', '-O3', '--fmad=false', '-Xptxas', '-v', '-gencode', 'arch=compute_75,code=sm_75',
-      '-gencode', 'arch=compute_90,code=sm_90', '-I', path.join(root, 'native', 'core'), src, '-o', path.join(dir, 'k.o')], { encoding: 'utf8' });
+      '-gencode', 'arch=compute_90,code=sm_90', '-I', path.join(root, 'native', 'core', 'selection'), '-I', path.join(root, 'native', 'core', 'platform'), src, '-o', path.join(dir, 'k.o')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const report = r.stdout + r.stderr;
     const spills = [...report.matchAll(/(\d+) bytes spill stores, (\d+) bytes spill loads/g)];

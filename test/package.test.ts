@@ -35,7 +35,7 @@ test('npm pack → install into an ESM and a CommonJS project: import/require wi
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout)[0] as { filename: string; files: { path: string }[] };
     const files = info.files.map((f) => f.path);
-    for (const must of ['LICENSE', 'README.md', 'CMakeLists.txt', 'native/core/trainer.cpp', 'scripts/install.mjs', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.cjs', 'dist/cjs/types/lib/index.d.ts', 'configs/mice/classification.yaml', 'dist/lib/tables/read-worker.js', 'lib/figures/fonts/DejaVuSans.ttf'])
+    for (const must of ['LICENSE', 'README.md', 'CMakeLists.txt', 'native/core/trainer/trainer.cpp', 'scripts/install.mjs', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.cjs', 'dist/cjs/types/lib/index.d.ts', 'configs/mice/classification.yaml', 'dist/lib/tables/read-worker.js', 'lib/figures/fonts/DejaVuSans.ttf'])
       assert.ok(files.includes(must), `the tarball has ${must}`);
     for (const never of ['test/', 'dist/test/', 'docs/', '.ci/', 'bench/', 'dist/bench/', 'build/'])
       assert.deepEqual(files.filter((f) => f.startsWith(never)), [], `the tarball has nothing under ${never}`);

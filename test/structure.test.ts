@@ -102,8 +102,15 @@ test("the README's map names every folder of lib/ and every native source file",
     const name = statSync(path.join(root, 'lib', d)).isDirectory() ? `lib/${d}/` : `lib/${d}`;
     if (!map.includes(name)) missing.push(name);
   }
-  for (const sub of ['core', 'addon', 'cuda'])
-    for (const f of readdirSync(path.join(root, 'native', sub)))
-      if (/\.(cpp|h|cu)$/.test(f) && !map.includes(f.replace(/\.(cpp|h|cu)$/, ''))) missing.push(`native/${sub}/${f}`);
+  // native/core is grouped by family (trainer/, selection/ with cuda/, baselines/, platform/): every
+  // folder and every source file is in the map, and no source lies loose in native/core itself
+  const walk = (dir: string): string[] =>
+    readdirSync(path.join(root, dir)).flatMap((f) => (statSync(path.join(root, dir, f)).isDirectory() ? [`${dir}/${f}/`, ...walk(`${dir}/${f}`)] : [`${dir}/${f}`]));
+  for (const f of walk('native')) {
+    if (f.endsWith('/')) {
+      if (f.startsWith('native/core/') && !map.includes(f.slice('native/core/'.length))) missing.push(f);
+    } else if (/\.(cpp|h|cu)$/.test(f) && !map.includes(path.basename(f).replace(/\.(cpp|h|cu)$/, ''))) missing.push(f);
+  }
+  assert.deepEqual(readdirSync(path.join(root, 'native', 'core')).filter((f) => /\.(cpp|h)$/.test(f)), [], 'sources loose in native/core');
   assert.deepEqual(missing, []);
 });

@@ -1,4 +1,4 @@
-// The per-row maths of the CUDA selection kernel (native/cuda/selection_kernels.cu), written once
+// The per-row maths of the CUDA selection kernel (native/core/selection/cuda/selection_kernels.cu), written once
 // for the device and the host: nvcc compiles it into the kernel, g++ into the host emulation
 // (selection_emulation.cpp) that the tests compare with the CPU kernel and the float64 reference
 // on machines without a GPU. The emulation follows the device's order of operations exactly (the

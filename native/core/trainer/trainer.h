@@ -105,7 +105,7 @@ class Trainer {
   const std::vector<int64_t>& divergedEpoch() const { return divergedEpoch_; }
   const TrainerOptions& options() const { return opt_; }
   std::string deviceName() const { return device_.str(); }
-  // Which relaxed-selection code runs: "fused-cpu", "fused-cuda" (native/cuda) or "tensor-ops".
+  // Which relaxed-selection code runs: "fused-cpu", "fused-cuda" (native/core/selection/cuda) or "tensor-ops".
   std::string selectionPath() const { return !useFused_ ? "tensor-ops" : device_.is_cpu() ? "fused-cpu" : "fused-cuda"; }
 
   // Per-thread LibTorch settings (intra-op threads, grad mode); call at the start of every job.

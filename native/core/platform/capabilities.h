@@ -12,7 +12,7 @@ struct Capabilities {
   bool cudaAvailable = false;
   int64_t cudaDeviceCount = 0;
   std::vector<std::string> cudaDevices;
-  bool cudaKernels = false;  // this build has the fused CUDA selection kernel (native/cuda)
+  bool cudaKernels = false;  // this build has the fused CUDA selection kernel (native/core/selection/cuda)
   std::string blas;          // BLAS named in LibTorch's build configuration
   std::string blasLibrary;   // the BLAS shared library actually loaded in this process
   int threads = 0;

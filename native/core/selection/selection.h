@@ -33,7 +33,7 @@ void selection_backward(const torch::Tensor& L, const torch::Tensor& x, const to
                         const torch::Tensor* cache = nullptr);
 
 // On CUDA tensors selection_forward / selection_backward run the fused CUDA kernel
-// (native/cuda/selection_kernels.cu; no weights cache there) when this build has it.
+// (native/core/selection/cuda/selection_kernels.cu; no weights cache there) when this build has it.
 bool cuda_selection_built();
 void selection_forward_cuda(const torch::Tensor& L, const torch::Tensor& x, double temperature,
                             const std::vector<NoiseKey>& keys, bool with_noise, torch::Tensor& U,

@@ -1,4 +1,4 @@
-// Tensors in, raw pointers out: the fused CUDA selection kernel (native/cuda) called on the current
+// Tensors in, raw pointers out: the fused CUDA selection kernel (native/core/selection/cuda) called on the current
 // CUDA stream of the tensors' device. Compiled with IPCAE_CUDA_KERNELS=1 only when CMake found a
 // CUDA LibTorch and nvcc; otherwise every entry point says the kernel is not in this build.
 #include "errors.h"

@@ -1,5 +1,5 @@
 // The arithmetic of the counter-based noise and of the relaxed selection's softmax, shared by the
-// CPU kernels (g++), the CUDA kernel (nvcc, native/cuda) and the host emulation of that kernel. No
+// CPU kernels (g++), the CUDA kernel (nvcc, native/core/selection/cuda) and the host emulation of that kernel. No
 // LibTorch here: nvcc compiles this header for the device, g++ for the host.
 //
 // Everything is plain IEEE arithmetic (no libm calls for float), so one expression gives the same

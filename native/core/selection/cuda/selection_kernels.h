@@ -1,6 +1,6 @@
 // The fused relaxed selection on CUDA, forward and backward, for float and double: raw device
 // pointers and a stream, no LibTorch (nvcc compiles this without LibTorch's headers). The maths is
-// native/core/selection_rows.h; native/core/selection_cuda.cpp passes tensors in.
+// native/core/selection/selection_rows.h; native/core/selection/selection_cuda.cpp passes tensors in.
 //
 // Layouts (contiguous, row-major): L [R,K,D], x [B,D], U [R,B,K], stats [R,B,K,2] (softmax max and
 // normaliser), dU [R,B,K], dL [R,K,D]; keys [R,2] (uint32 k0, k1 per replica) in device memory.

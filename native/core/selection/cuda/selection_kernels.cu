@@ -1,5 +1,5 @@
 // The fused relaxed selection on CUDA (see selection_kernels.h for the layouts, and
-// native/core/selection_rows.h for the maths, shared with the host emulation). Nothing of size
+// native/core/selection/selection_rows.h for the maths, shared with the host emulation). Nothing of size
 // R*B*K*D is stored: the forward pass keeps (max, normaliser) per (r, b, k), and the backward pass
 // regenerates the counter-based noise.
 //
