@@ -1,5 +1,5 @@
 // The shape of the code, checked: no module imports from a layer above it, the trainer's options
-// are one definition that the addon follows exactly, and the README's map names every piece.
+// are one definition that the addon follows exactly, and the map (docs/architecture.md) names every piece.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -50,7 +50,7 @@ function importsOf(text: string): string[] {
 function violationsIn(file: string, text: string): string[] {
   const rel = path.relative(root, file);
   const from = unitOf(file);
-  if (!from) return [`${rel} is in no layer: add its folder to LAYERS (and to the README's map)`];
+  if (!from) return [`${rel} is in no layer: add its folder to LAYERS (and to the map in docs/architecture.md)`];
   const bad: string[] = [];
   for (const spec of importsOf(text)) {
     const to = unitOf(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
@@ -92,10 +92,10 @@ test('the addon takes exactly the options of the one schema', () => {
   t.dispose();
 });
 
-test("the README's map names every folder of lib/ and every native source file", () => {
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+test("the architecture page's map names every folder of lib/ and every native source file", () => {
+  const readme = readFileSync(path.join(root, 'docs', 'architecture.md'), 'utf8');
   const start = readme.indexOf('## How it is built');
-  assert.ok(start >= 0, "README.md has a section '## How it is built'");
+  assert.ok(start >= 0, "docs/architecture.md has a section '## How it is built'");
   const map = readme.slice(start, readme.indexOf('\n## ', start + 5) >>> 0 || undefined);
   const missing: string[] = [];
   for (const d of readdirSync(path.join(root, 'lib'))) {

@@ -1,6 +1,6 @@
 // Real tables from real pipelines: files written by pyarrow, polars and pandas with their default
 // settings (test/fixtures/tables/make_fixtures.py) fit through the library and the CLI and find their
-// planted features; every Arrow type follows the README's policy; bad tables are refused, clearly.
+// planted features; every Arrow type follows the policy of docs/tables.md; bad tables are refused, clearly.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -395,4 +395,27 @@ test('a CSV file is read in blocks exactly as from memory: quoted newlines, text
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('column objects ({ name: values }) and tables with toArrow() (Arquero) are read; uneven columns are a clear error', async () => {
+  const n = 300;
+  let s = 3;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const a = Float32Array.from({ length: n }, r),
+    b = Float64Array.from({ length: n }, r),
+    x = Array.from({ length: n }, r); // a column named x of plain numbers: a column, not a matrix
+  const noise = Array.from({ length: n }, r);
+  const label = Array.from({ length: n }, (_, i) => (a[i] + x[i] > 1 ? 'hi' : 'lo'));
+  const columns = { a, b, x, noise, label };
+  const t = readTableSync(columns);
+  assert.equal(t.format, 'columns');
+  assert.deepEqual(t.table.schema.fields.map((f) => `${f.name}:${f.type}`), ['a:Float32', 'b:Float64', 'x:Float64', 'noise:Float64', 'label:Utf8']);
+  assert.equal(t.table.getChild('x')!.get(7), x[7]);
+  const sel = await selectFeatures(columns, { k: 2, target: 'label', seeds: [1], epochs: 60, batchSize: 32, lr: 0.01 });
+  assert.deepEqual([...sel.features].sort(), ['a', 'x']);
+  // the same through toArrow()
+  const arquero = { toArrow: () => tableFromArrays({ a, b }) };
+  assert.deepEqual(readTableSync(arquero as never).table.schema.fields.map((f) => f.name), ['a', 'b']);
+  assert.throws(() => readTableSync({ a: [1, 2, 3], b: [1, 2] }), /Expected every column to have the same length but column 'b' has 2 values and 'a' has 3/);
+  assert.throws(() => readTableSync({ a: [1, 'two', 3] }), /column 'a' mixes numbers and strings \(a\[1\] is 'two'\)/);
 });

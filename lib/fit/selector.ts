@@ -4,7 +4,7 @@
 // (argmax, or K distinct features by assignment), the decoder's metric on it (finetuned when asked),
 // R², and the retrained-MLP evaluation. The front doors add what is theirs around it: files,
 // checkpoints, progress, the result's shape. Where they differ is a policy value here
-// (README: "What the library and ipcae-run decide differently").
+// (docs/library.md: "What the library and ipcae-run decide differently").
 import type { Trainer, EpochMetrics } from '../train/trainer.js';
 import { temperatures, DEFAULT_SCHEDULE } from '../train/schedule.js';
 import { retrainNative, type BaselineSplits } from '../baselines/native.js';

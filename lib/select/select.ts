@@ -16,6 +16,7 @@ import { parseOrThrow } from '../validate.js';
 import { selectOptionsSchema, type SelectOptions } from './options.js';
 import { type TableInput } from '../tables/read.js';
 import { readAndPrepare } from '../tables/read-async.js';
+import { isMatrixInput } from '../tables/memory.js';
 import { outputWidth, taskMetric } from '../task.js';
 import { FeatureSelection, type FeatureSelectionData, type SeedSelection } from './selection.js';
 
@@ -36,7 +37,7 @@ type Prepared = Awaited<ReturnType<typeof readAndPrepare>>;
 
 /** The table read and turned into matrices once, as the options say (the same for every K of a sweep). */
 export function readAndPrepareFor(input: TableInput, o: ParsedSelectOptions) {
-  const matrixTarget = typeof input === 'object' && input !== null && !Array.isArray(input) && 'x' in input && (input as { y?: unknown }).y !== undefined;
+  const matrixTarget = isMatrixInput(input) && input.y !== undefined;
   return readAndPrepare(input, {
     target: o.target ?? (matrixTarget ? 'y' : undefined),
     task: o.task,

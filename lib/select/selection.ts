@@ -53,7 +53,7 @@ export interface FeatureSelectionData {
   ignored?: IgnoredColumn[];
   /** Text columns one-hot encoded into features 'column=value'. */
   encodings?: OneHotEncoding[];
-  /** Every input feature's score and selection frequency, best first (README: scores and ranking). */
+  /** Every input feature's score and selection frequency, best first (docs/library.md: scores and ranking). */
   scores?: FeatureScore[];
   /** Decoder-only epochs run on the final selections (finetune), when distinct selections changed a seed. */
   finetuned?: number;
@@ -110,7 +110,7 @@ export class FeatureSelection {
     return [...new Set(this.data.features)];
   }
 
-  /** Columns of the input that were not used as features, with the reason (README: column types). */
+  /** Columns of the input that were not used as features, with the reason (docs/tables.md: column types). */
   get ignored(): IgnoredColumn[] {
     return this.data.ignored ?? [];
   }

@@ -19,7 +19,7 @@ export interface KSweep {
 /**
  * Fits one selector per K (each K's seeds trained together as one replica group) on the same
  * table and splits, and suggests a K: the smallest whose mean test metric is within one standard
- * deviation of the best (README: choosing K).
+ * deviation of the best (docs/library.md: choosing K).
  */
 export async function sweepK(input: TableInput, options: Omit<SelectOptions, 'k'> & { k: number[] }): Promise<KSweep> {
   const ks = options?.k;

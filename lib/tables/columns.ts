@@ -1,4 +1,4 @@
-// The column-type policy (one table, mirrored in the README): what every Arrow type is to ipcae —
+// The column-type policy (one table, mirrored in docs/tables.md): what every Arrow type is to ipcae —
 // a numeric feature, a category, or an error — and the whole-column conversions behind it
 // (typed-array copies per record batch, never a Vector.get per cell on the hot types).
 import { DataType, Field, RecordBatch, Schema, Struct, Table, Type, makeData, util, type Data, type Vector } from 'apache-arrow';
@@ -12,7 +12,7 @@ export type ColumnKind = 'numeric' | 'category' | 'unsupported' | 'null';
 
 export interface ColumnPolicy {
   kind: ColumnKind;
-  /** The Arrow type as the README's table names it (int8, utf8_view, timestamp, …). */
+  /** The Arrow type as docs/tables.md's table names it (int8, utf8_view, timestamp, …). */
   typeName: string;
   /** Why it cannot be a numeric feature (for category / unsupported / null). */
   reason?: string;
@@ -21,7 +21,7 @@ export interface ColumnPolicy {
 const INT_NAMES: Record<string, string> = {};
 for (const signed of [true, false]) for (const w of [8, 16, 32, 64]) INT_NAMES[`${signed}${w}`] = `${signed ? 'int' : 'uint'}${w}`;
 
-/** The README's name of an Arrow type. */
+/** docs/tables.md's name of an Arrow type. */
 export function typeName(t: DataType): string {
   switch (t.typeId) {
     case Type.Int:

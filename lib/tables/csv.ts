@@ -1,4 +1,4 @@
-// CSV / TSV → an Arrow table, with types inferred as the README documents and every row checked:
+// CSV / TSV → an Arrow table, with types inferred as docs/tables.md documents and every row checked:
 // a ragged or shifted row is an error naming the file, the line and the column, never a silent mis-read.
 // Parsing is papaparse's; the file is cut into pieces at record boundaries (a newline outside quotes,
 // found by a quote-parity scan) so that files of any size parse without one giant string.
@@ -82,7 +82,7 @@ class ColumnBuilder {
     this.valid[i] = 1;
   }
 
-  /** Decide the type from the sniffed rows (README: "CSV type inference"). */
+  /** Decide the type from the sniffed rows (docs/tables.md: "CSV type inference"). */
   decide(file: string): void {
     if (this.present === 0) this.kind = 'empty';
     else if (this.bools === this.present) this.kind = 'bool';
@@ -303,7 +303,7 @@ export interface CsvReadResult {
 /**
  * Reads CSV or TSV bytes (UTF-8, optional BOM; the delimiter is the most frequent of , tab ; | in
  * the header line, tab for .tsv). The first line is the header. Every row must have the header's
- * field count. Types: see the README's "CSV type inference".
+ * field count. Types: see docs/tables.md, "CSV type inference".
  */
 export function readCsv(input: Uint8Array, file: string): CsvReadResult {
   let bytes = input;

@@ -1,6 +1,6 @@
 // In-memory inputs → Arrow tables: an array of row objects, or a matrix with optional names and target.
 import { tableFromColumns } from './columns.js';
-import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Float64, Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { IpcaeError, describe } from '../errors.js';
 
 const bad = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
@@ -13,7 +13,48 @@ export interface MatrixInput {
   y?: ArrayLike<number | string> | (number | string)[];
 }
 
-export const isMatrixInput = (v: unknown): v is MatrixInput => typeof v === 'object' && v !== null && !Array.isArray(v) && 'x' in v;
+/**
+ * { x, featureNames?, y? } with x a typed array or an array of rows. An object of columns that has
+ * a column named 'x' of plain numbers is a column object (isColumnsInput), not a matrix.
+ */
+export const isMatrixInput = (v: unknown): v is MatrixInput =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  'x' in v &&
+  !(Array.isArray((v as { x: unknown }).x) && (v as { x: unknown[] }).x.length > 0 && !Array.isArray((v as { x: unknown[] }).x[0]) && isColumnsInput(v));
+
+/** A column object: { name: values, … } — the shape of tableFromArrays, Arquero's and DuckDB's column objects. */
+export type ColumnsInput = Record<string, ArrayLike<unknown>>;
+
+const isColumn = (c: unknown) => Array.isArray(c) || (ArrayBuffer.isView(c) && !(c instanceof DataView));
+
+/** A plain object whose every value is an array or a typed array (one column each). */
+export function isColumnsInput(v: unknown): v is ColumnsInput {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const values = Object.values(v);
+  return values.length > 0 && values.every(isColumn);
+}
+
+/** A column object as a table: typed arrays kept as numbers, arrays typed as rows' values are. */
+export function columnsToTable(c: ColumnsInput): Table {
+  const names = Object.keys(c);
+  checkNames(names, 'the column names');
+  const n = c[names[0]].length;
+  for (const k of names)
+    if (c[k].length !== n) throw bad(`Expected every column to have the same length but column '${k}' has ${c[k].length} values and '${names[0]}' has ${n}`);
+  const cols: Record<string, Vector> = {};
+  for (const k of names) {
+    const v = c[k];
+    cols[k] =
+      v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array || v instanceof Int16Array || v instanceof Int8Array || v instanceof Uint8Array || v instanceof Uint16Array || v instanceof Uint32Array
+        ? makeVector(v)
+        : valuesToVector(Array.from(v as ArrayLike<unknown>), k, 'columns');
+  }
+  return tableFromColumns(cols);
+}
 
 export function matrixToTable(m: MatrixInput): Table {
   const { x } = m;
@@ -81,15 +122,16 @@ export function rowsToTable(rows: Record<string, unknown>[]): Table {
 
 /** One column of JS values: numbers → float64, booleans → bool, strings → utf8; null/undefined/NaN → null. */
 function valuesToVector(values: unknown[], column: string, where: string): Vector {
+  const at = (i: number) => (where === 'y' ? `y[${i}]` : where === 'columns' ? `${column}[${i}]` : `rows[${i}]`);
   let kind: 'number' | 'boolean' | 'string' | undefined;
   values.forEach((v, i) => {
     if (v === null || v === undefined) return;
     const t = typeof v === 'bigint' ? 'number' : typeof v;
     if (t !== 'number' && t !== 'boolean' && t !== 'string')
-      throw bad(`Expected numbers, booleans or strings in column '${column}' but ${where === 'y' ? `y[${i}]` : `rows[${i}]`} is ${describe(v)}`);
+      throw bad(`Expected numbers, booleans or strings in column '${column}' but ${at(i)} is ${describe(v)}`);
     if (kind === undefined) kind = t;
     else if (kind !== t)
-      throw bad(`Expected one type per column but column '${column}' mixes ${kind}s and ${t}s (${where === 'y' ? `y[${i}]` : `rows[${i}]`} is ${describe(v)})`);
+      throw bad(`Expected one type per column but column '${column}' mixes ${kind}s and ${t}s (${at(i)} is ${describe(v)})`);
   });
   if (kind === 'string') return vectorFromArray(values.map((v) => (v === undefined ? null : v)) as (string | null)[], new Utf8());
   if (kind === 'boolean') return vectorFromArray(values.map((v) => (v === undefined ? null : v)) as (boolean | null)[], new Bool());

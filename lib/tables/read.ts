@@ -8,20 +8,20 @@ import { DataType, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { IpcaeError, describe } from '../errors.js';
 import { registerArrowCodecs } from './codecs.js';
 import { readCsv, readCsvFile, type CsvReadResult } from './csv.js';
-import { checkNames, isMatrixInput, matrixToTable, rowsToTable, type MatrixInput } from './memory.js';
+import { checkNames, columnsToTable, isColumnsInput, isMatrixInput, matrixToTable, rowsToTable, type ColumnsInput, type MatrixInput } from './memory.js';
 import { installLinearSchemaAssign } from './arrow-wide.js';
 
 // Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
 installLinearSchemaAssign();
 
-export type TableFormat = 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'arrow-table' | 'rows' | 'matrix';
+export type TableFormat = 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'arrow-table' | 'rows' | 'matrix' | 'columns';
 
 /** What the error for an unreadable file lists. */
 export const READABLE_FORMATS =
   'Arrow IPC file or stream (.arrow/.feather/.ipc/.arrows; uncompressed, LZ4_FRAME or ZSTD), Parquet, CSV or TSV (UTF-8, header row), or any of these gzipped';
 
 /** Everything selectFeatures, transform and the CLI read. */
-export type TableInput = Table | string | Uint8Array | Record<string, unknown>[] | MatrixInput;
+export type TableInput = Table | string | Uint8Array | Record<string, unknown>[] | MatrixInput | ColumnsInput | { toArrow(): Table };
 
 export interface ReadResult {
   table: Table;
@@ -234,9 +234,12 @@ export function readTableSync(input: TableInput, argName = 'the table'): ReadRes
   if (input instanceof Uint8Array) return readTableBytes(input, 'the bytes');
   if (Array.isArray(input)) return { table: rowsToTable(input as Record<string, unknown>[]), format: 'rows', dropped: [] };
   if (isMatrixInput(input)) return { table: matrixToTable(input), format: 'matrix', dropped: [] };
+  if (isColumnsInput(input)) return { table: columnsToTable(input), format: 'columns', dropped: [] };
+  // Arquero (and other table libraries): their own Arrow export
+  if (typeof (input as { toArrow?: unknown }).toArrow === 'function') return readTableSync((input as { toArrow(): Table }).toArrow(), argName);
   throw new IpcaeError(
     'ERR_INVALID_ARGUMENT',
-    `Expected ${argName} to be a file path (${READABLE_FORMATS}), an apache-arrow Table, an array of row objects or { x, featureNames?, y? } but received ${describe(input)}`,
+    `Expected ${argName} to be a file path (${READABLE_FORMATS}), an apache-arrow Table, an array of row objects, an object of columns ({ name: values, … }), { x, featureNames?, y? } or a table with toArrow() (Arquero) but received ${describe(input)}`,
   );
 }
 

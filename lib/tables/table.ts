@@ -1,5 +1,5 @@
 // Arrow tables → the dense Float32 matrices the trainer takes. Columns are chosen by the type policy
-// (columns.ts; the README's table); a column that is not used is reported with its reason, never
+// (columns.ts; docs/tables.md's table); a column that is not used is reported with its reason, never
 // dropped silently. The target decides the task; splits; scaling fitted on the training rows.
 // The work is a generator that yields between column blocks, so the async form keeps the event
 // loop free on large tables.
@@ -15,7 +15,7 @@ export type Scaling = 'none' | 'minmax' | 'standard';
 
 export interface TablePrepOptions {
   target?: string;
-  /** Explicit task; otherwise the target's type decides (README: targets). */
+  /** Explicit task; otherwise the target's type decides (docs/tables.md: targets). */
   task?: Task;
   features?: string[];
   exclude?: string[];
@@ -46,7 +46,7 @@ export interface PreparedTable {
   ignored: IgnoredColumn[];
   /** Categorical columns expanded into one-hot features. */
   encodings: OneHotEncoding[];
-  /** The target column's type as the README's table names it. */
+  /** The target column's type as docs/tables.md's table names it. */
   targetType?: string;
   splits: Record<'train' | 'val' | 'test', { x: Float32Array; y?: Int32Array | Float32Array; rows: number[] }>;
 }
