@@ -1,5 +1,5 @@
 // npm run bench -- --cases baselines [--data-dir DIR]
-// Issue 16's budget: a 10-seed STG or LassoNet run on Mice Protein (the paper's protocol: λ for
+// The budget (docs/perf.md, Baselines): a 10-seed STG or LassoNet run on Mice Protein (the paper's protocol: λ for
 // K = 10, then the retrained MLP) in under 30 s on the 2-core development machine. Runs each
 // method once per task into a temporary directory and prints seconds per run beside the budget.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

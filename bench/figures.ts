@@ -1,5 +1,5 @@
 // npm run bench -- --cases figures
-// What drawing a finished run's figures costs (issue 13's budget: under 2 s for ten seeds and 200
+// What drawing a finished run's figures costs (the budget: under 2 s for ten seeds and 200
 // epochs): a run directory shaped like an MNIST run (784 pixels, K = 50, ten seeds, 200 epochs;
 // the values are synthetic, the drawing work is the same), drawn twice: the first call includes
 // loading vega, vega-lite, resvg and the font; the second is what each further run costs.

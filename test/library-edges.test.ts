@@ -17,7 +17,7 @@ const isInvalid = (pattern: RegExp) => (e: unknown) => {
 
 test('wrong argument types are IpcaeErrors that say what was expected', async () => {
   const t = pipelineTable(50, 2);
-  await assert.rejects(selectFeatures(42 as never, { k: 2 }), isInvalid(/Expected the table to be a file path .*an apache-arrow Table, an array of row objects .* but received 42/));
+  await assert.rejects(selectFeatures(42 as never, { k: 2 }), isInvalid(/Expected the table to be a file path .*an apache-arrow Table, an array of row objects, an object of columns .* but received 42/));
   await assert.rejects(selectFeatures(t, undefined as never), isInvalid(/an object with at least k for options but received undefined/));
   await assert.rejects(selectFeatures(t, 5 as never), isInvalid(/for options but received 5/));
   await assert.rejects(selectFeatures(t, {} as never), isInvalid(/options\.k/));
@@ -32,7 +32,7 @@ test('a saved selection is validated whole and the bad field is named', async ()
     const file = path.join(dir, 'sel.json');
     sel.save(file);
     assert.deepEqual(FeatureSelection.load(file).toJSON(), sel.toJSON());
-    assert.throws(() => sel.transform(42 as never), isInvalid(/an apache-arrow Table, an array of row objects .* but received 42/));
+    assert.throws(() => sel.transform(42 as never), isInvalid(/an apache-arrow Table, an array of row objects, an object of columns .* but received 42/));
     const good = JSON.parse(readFileSync(file, 'utf8'));
     const cases: [string, unknown, RegExp][] = [
       ['format only', { format: 'ipcae-selection-v1' }, /not a valid saved selection: .*for task/],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from '../lib/cli/parse.js';
+import { hiddenFlag, intFlag, listFlag, numberFlag, seedsFlag } from '../lib/config/flags.js';
 import { PAPER_SEEDS, parseSeedList } from '../lib/index.js';
 
 const refuses = (fn: () => unknown, pattern: RegExp) =>

@@ -54,3 +54,40 @@ test('a bad flag value is blamed on the flag, not on the config file it override
   assert.equal(u.status, 2);
   assert.match(u.stderr, /unknown option '--epoch'[\s\S]*--epochs/);
 });
+
+test('one option table: every fit option is a flag, a config key and (unless marked) a library option; the temperature reaches the trainer from each', async () => {
+  const { FIT_OPTIONS } = await import('../lib/config/fit-options.js');
+  const { experimentSchema } = await import('../lib/config/experiment.js');
+  const { selectOptionsSchema } = await import('../lib/select/options.js');
+  const help = spawnSync(process.execPath, ['dist/lib/cli/run.js', '--help'], { encoding: 'utf8' }).stdout;
+  for (const o of FIT_OPTIONS) {
+    assert.ok(help.includes(o.flag.split(' ')[0] + ' '), `${o.flag} in --help`);
+    const inConfig = 'configPath' in o ? o.configPath[0] in experimentSchema.shape : o.key in experimentSchema.shape;
+    assert.ok(inConfig, `${o.key} in the config schema`);
+    assert.equal(o.key in selectOptionsSchema.shape, !('library' in o && o.library === false), `${o.key} in the library's options`);
+  }
+  // the library: the schedule's first temperature is the option's start
+  const temps: number[] = [];
+  await selectFeatures(table, { k: 2, target: 'label', epochs: 2, seeds: [1], temperature: { start: 3, end: 0.5 }, onEpoch: (m) => temps.push(m.temperature) });
+  assert.equal(temps[0], 3);
+  assert.ok(Math.abs(temps[1] - 3 * Math.pow(0.5 / 3, 1 / 2)) < 1e-6, String(temps[1]));
+  await throwsWith(() => selectFeatures(table, { k: 2, target: 'label', temperature: { start: 0, end: 1 } } as never), 'ERR_INVALID_ARGUMENT', /options\.temperature\.start/);
+  // the command line: --temperature overrides the config's, and is what the run records and trains with
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ipcae-options-'));
+  try {
+    const file = path.join(dir, 't.csv');
+    writeFileSync(file, 'a,b,c,label\n' + Array.from({ length: 40 }, (_, i) => `${i % 3},${(i * 7) % 5},${i % 2},${i % 2 ? 'x' : 'y'}`).join('\n') + '\n');
+    const out = path.join(dir, 'run');
+    const r = spawnSync(process.execPath, ['dist/lib/cli/run.js', '--dataset', file, '--target', 'label', '--k', '1', '--epochs', '2', '--temperature', '4,0.25', '--out', out, '--quiet', '--no-figures'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const cfg = JSON.parse((await import('node:fs')).readFileSync(path.join(out, 'config.json'), 'utf8')) as { experiment: { temperature: { start: number; end: number } } };
+    assert.deepEqual(cfg.experiment.temperature, { start: 4, end: 0.25 });
+    const { readMetrics } = await import('../lib/experiment/metrics-file.js');
+    assert.equal(readMetrics((await import('node:fs')).readFileSync(path.join(out, 'metrics.arrow')))[0].temperature, 4);
+    const bad = spawnSync(process.execPath, ['dist/lib/cli/run.js', '--dataset', file, '--target', 'label', '--k', '1', '--temperature', '4'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /Expected two positive numbers 'start,end' \(e\.g\. 10,0\.01\) for --temperature but received '4'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,7 +9,7 @@ import { checkMemoryBudget, estimateRun, runExperiment, seedGroups, seedsPerGrou
 import { availableMemory, describeEstimate } from '../train/memory-model.js';
 import { formatValue, type Summary } from '../experiment/summary.js';
 import { ALL_METHODS as METHODS, isBaselineMethod } from '../train/methods.js';
-import { bytesFlag, choiceFlag, hiddenFlag, intFlag, kListFlag, listFlag, numberFlag, seedsFlag } from './parse.js';
+import { bytesFlag, choiceFlag, listFlag } from '../config/flags.js';
 import { loadExperimentConfig, resolveExperimentConfig, withWidthDefaults, defaultConfigFile, experimentSchema, DATASETS, type ExperimentConfig, type ExperimentConfigInput } from '../config/experiment.js';
 import { parseOrThrow } from '../validate.js';
 import { checkWritableDir } from '../files/dirs.js';
@@ -22,11 +22,12 @@ import { drawRunFigures, glyphWarnings } from '../report/figures.js';
 import { parseImageShape } from '../figures/selection-map.js';
 import { progress, type Progress } from './progress.js';
 import { TASKS, taskMetric } from '../task.js';
+import { FIT_OPTIONS, flagName, type FitOption } from '../config/fit-options.js';
 
 
 /** The experiment flags shared by ipcae-run and ipcae slurm submit. */
 export function addExperimentOptions(cmd: Command, lists = false): Command {
-  return cmd
+  cmd
     .option('--config <file>', 'experiment config (YAML); default configs/<dataset>/<task>.yaml')
     .option(
       lists ? '--dataset <names>' : '--dataset <name|file>',
@@ -40,23 +41,14 @@ export function addExperimentOptions(cmd: Command, lists = false): Command {
     .option('--categorical <how>', "table file: text columns are an error (default) or 'onehot' features 'column=value'", choiceFlag('--categorical', ['error', 'onehot']))
     .option('--data-dir <dir>', 'directory with the raw dataset files (default: $IPCAE_DATA or ~/.cache/ipcae)')
     .option(lists ? '--task <tasks>' : '--task <task>', `classification | reconstruction | regression (a table file with a numeric target)${lists ? '; comma-separated for several' : ''}`, 'classification')
-    .option('--method <method>', METHODS.join(' | '))
-    .option('--methods <list>', 'several methods, one after another, then a comparison table', listFlag('--methods', METHODS))
-    .option('--seeds <list>', "comma-separated seeds, or 'paper' (11,22,…,99,1010)", seedsFlag('--seeds'))
-    .option('--epochs <n>', 'training epochs', intFlag('--epochs', 1))
-    .option('--k <n>', 'features to select; a comma-separated list trains each K and suggests one (a K sweep)', kListFlag('--k'))
-    .option('--batch-size <n>', 'minibatch size', intFlag('--batch-size', 1))
-    .option('--lr <x>', 'Adam learning rate', numberFlag('--lr'))
-    .option('--p <n>', 'embedding size P of the IP selector (default: P = D up to 2,048 features, max(64, K) above)', intFlag('--p', 1))
-    .option('--hidden <list>', "decoder hidden widths, comma-separated; '' for a linear decoder", hiddenFlag('--hidden'))
-    .option('--gjsd-lambda <x>', 'λ of the *-gjsd methods', numberFlag('--gjsd-lambda', { orZero: true }))
-    .option('--noise <mode>', 'per-sample | per-batch (default: per-sample up to 2,048 features, per-batch above)')
-    .option('--shuffle', 'shuffle the training set every epoch (the published runs did not)')
-    .option('--device <device>', 'cpu | cuda | cuda:N | auto')
-    .option('--threads <n>', 'CPU threads (0 = all cores)', intFlag('--threads', 0))
-    .option('--checkpoint-every <n>', 'save a resumable state every n epochs', intFlag('--checkpoint-every', 1))
-    .option('--retrain', 'also test each seed\'s selection with a freshly trained MLP (one hidden layer of 200; the baselines stg and lassonet always do)')
-    .option('--retrain-epochs <n>', 'epochs of that retrained MLP (default 100, the paper\'s)', intFlag('--retrain-epochs', 1));
+    .option('--methods <list>', 'several methods, one after another, then a comparison table', listFlag('--methods', METHODS));
+  // the options of a fit: one table (lib/config/fit-options.ts)
+  for (const { flag, help = '', parse } of FIT_OPTIONS as readonly FitOption[]) {
+    if (!flag) continue;
+    if (parse) cmd.option(flag, help, parse(flag.split(' ')[0]) as (v: string, previous: unknown) => unknown);
+    else cmd.option(flag, help);
+  }
+  return cmd;
 }
 
 export function buildProgram() {
@@ -92,25 +84,8 @@ export interface ResolvedRun {
   table: TableOptions;
 }
 
-/** Config keys that flags override, and the flag of each (for messages). */
-const FLAG_OF_KEY: Record<string, string> = {
-  method: '--method',
-  seeds: '--seeds',
-  epochs: '--epochs',
-  k: '--k',
-  batchSize: '--batch-size',
-  lr: '--lr',
-  gjsdLambda: '--gjsd-lambda',
-  noise: '--noise',
-  shuffle: '--shuffle',
-  device: '--device',
-  threads: '--threads',
-  checkpointEvery: '--checkpoint-every',
-  p: '--p',
-  hidden: '--hidden',
-  retrain: '--retrain',
-  retrainEpochs: '--retrain-epochs',
-};
+/** Config keys that flags override, and the flag of each (for messages): the table's. */
+const FLAG_OF_KEY: Record<string, string> = Object.fromEntries(FIT_OPTIONS.filter((o) => o.flag).map((o) => [o.key, flagName(o)]));
 
 const usageError = (msg: string) => new IpcaeError('ERR_INVALID_ARGUMENT', msg);
 
@@ -127,29 +102,14 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
   // blamed on the flag, never on the config file it overrides.
   const ks = o.k as number[] | undefined;
   for (const k of ks ?? []) parseOrThrow(experimentSchema.shape.k, k, '--k');
-  for (const [key, flag] of Object.entries(FLAG_OF_KEY)) {
-    if (o[key] === undefined || key === 'k') continue;
-    const field = key === 'hidden' ? experimentSchema.shape.decoder.unwrap().shape.hidden : experimentSchema.shape[key as keyof typeof experimentSchema.shape];
-    parseOrThrow(field, o[key], flag);
+  const overrides: Record<string, unknown> = {};
+  for (const opt of FIT_OPTIONS as readonly FitOption[]) {
+    if (!opt.flag || o[opt.key] === undefined || opt.key === 'k') continue;
+    parseOrThrow(opt.config!, o[opt.key], flagName(opt));
+    // a flag overrides its key of the config, where the config keeps it (decoder.hidden)
+    const [head, ...rest] = opt.configPath ?? [opt.key];
+    overrides[head] = rest.length ? { [rest[0]]: o[opt.key] } : o[opt.key];
   }
-  const overrides: Partial<ExperimentConfigInput> = {
-    method: o.method,
-    seeds: o.seeds,
-    epochs: o.epochs,
-    k: undefined,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    gjsdLambda: o.gjsdLambda,
-    noise: o.noise,
-    shuffle: o.shuffle,
-    device: o.device,
-    threads: o.threads,
-    checkpointEvery: o.checkpointEvery,
-    p: o.p,
-    decoder: o.hidden !== undefined ? { hidden: o.hidden } : undefined,
-    retrain: o.retrain,
-    retrainEpochs: o.retrainEpochs,
-  } as Partial<ExperimentConfigInput>;
   if (cli('dataset')) overrides.dataset = dataset;
   if (cli('task')) overrides.task = task as ExperimentConfigInput['task'];
   const arrowFile = isTableFile(dataset);
@@ -160,7 +120,7 @@ export function resolveRuns(o: Record<string, any>, cli: (k: string) => boolean,
     throw usageError(`Expected 'mnist-embedded', a paper dataset (${DATASETS.filter((d) => d !== 'mnist-embedded').join(', ')}) or a table file (Arrow IPC, Parquet, CSV) for --dataset but received '${dataset}' (no ${configFile})`);
   const methods = (o.methods as string[] | undefined) ?? [undefined];
   return methods.flatMap((m) => (ks ?? [undefined]).map((k) => ({ m, k }))).map(({ m, k }) => {
-    const ov = { ...overrides, ...(m ? { method: m as ExperimentConfigInput['method'] } : {}), ...(k !== undefined ? { k } : {}) };
+    const ov = { ...overrides, ...(m ? { method: m as ExperimentConfigInput['method'] } : {}), ...(k !== undefined ? { k } : {}) } as Partial<ExperimentConfigInput>;
     const cfg =
       arrowFile && !o.config
         ? resolveExperimentConfig({ batchSize: 128, ...Object.fromEntries(Object.entries(ov).filter(([, v]) => v !== undefined)), dataset, task }, 'command line')

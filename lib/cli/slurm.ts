@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { addExperimentOptions, resolveRuns } from './run.js';
-import { intFlag, listFlag } from './parse.js';
+import { intFlag, listFlag } from '../config/flags.js';
 import { capabilities } from '../train/trainer.js';
 import { dataDir } from '../datasets/registry.js';
 import { isTableFile } from '../datasets/load.js';

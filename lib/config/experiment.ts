@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { IpcaeError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { formatIssue } from '../validate.js';
-import { ALL_METHODS, DEFAULT_GJSD_LAMBDA } from '../train/methods.js';
 import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import { trainerOptionsSchema } from '../train/options.js';
 import { widthDefaults, type Noise } from '../train/wide-defaults.js';
 import { TASKS } from '../task.js';
+import { configFields, fitOption } from './fit-options.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'isolet', 'coil20', 'har', 'mice', 'mnist-embedded', 'gene', 'arcene', 'dexter', 'cancer', 'breast'] as const;
 
@@ -23,29 +23,11 @@ export const experimentSchema = z
     dataset: z.string().min(1),
     /** regression: a user's table with a numeric target (the paper's datasets have classification and reconstruction). */
     task: z.enum(TASKS),
-    method: z.enum(ALL_METHODS).default('ip-cae'),
-    k: t.k,
-    batchSize: t.batchSize.unwrap(),
-    epochs: z.number().int().min(1).default(200),
-    lr: t.lr,
-    temperature: z.object({ start: z.number().positive(), end: z.number().positive() }).strict().default({ start: 10, end: 0.01 }),
-    decoder: z.object({ hidden: t.hidden, dropout: t.dropout }).strict().default({ hidden: [200], dropout: 0 }),
-    gjsdLambda: t.gjsdLambda.unwrap().default(DEFAULT_GJSD_LAMBDA),
-    /** 'per-sample' (the paper's) or 'per-batch'; left out: by the table's width (lib/train/wide-defaults.ts). */
-    noise: t.noise.removeDefault().optional(),
-    shuffle: t.shuffle,
-    seeds: t.seeds,
-    device: t.device,
-    threads: t.threads,
-    checkpointEvery: z.number().int().min(1).default(10),
-    /** Embedding size P of the IP selector; 0 = D (the paper's); left out: by the table's width. */
-    p: t.embeddingDim.removeDefault().optional(),
+    // every option of a fit (method, k, epochs, …): fit-options.ts, the one table
+    ...configFields(),
+    decoder: z.object({ hidden: fitOption('hidden').config, dropout: t.dropout }).strict().default({ hidden: [200], dropout: 0 }),
     /** Written by a run: why P or the noise differ from the paper's (a wide table's defaults). */
     defaultsNote: z.string().optional(),
-    /** Also evaluate each seed's selection with a freshly trained MLP (the baselines always do: the paper's protocol for them). */
-    retrain: z.boolean().optional(),
-    /** Epochs of that retrained MLP (default 100, the paper's). */
-    retrainEpochs: z.number().int().min(1).optional(),
     /** STG's settings and λ search (method stg). */
     stg: stgSettingsSchema.optional(),
     /** LassoNet's settings (method lassonet). */

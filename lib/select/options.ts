@@ -2,47 +2,27 @@
 // trainer's fields come from its schema (one definition of each limit and default); unknown keys
 // are errors with a suggestion, never ignored.
 import { z } from 'zod';
-import { trainerOptionsSchema } from '../train/options.js';
-import { ALL_METHODS, DEFAULT_GJSD_LAMBDA } from '../train/methods.js';
-import { DEFAULT_RETRAIN_EPOCHS, lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
+import { ALL_METHODS } from '../train/methods.js';
+import { lassonetSettingsSchema, stgSettingsSchema } from '../baselines/options.js';
 import type { EpochMetrics } from '../train/trainer.js';
-import { DEFAULT_SCHEDULE } from '../train/schedule.js';
 import { TASKS } from '../task.js';
-
-const t = trainerOptionsSchema.shape;
+import { libraryFields } from '../config/fit-options.js';
 
 export const selectOptionsSchema = z
   .object({
-    /** Number of features to select. */
-    k: t.k,
-    seeds: t.seeds,
-    epochs: z.number().int().min(1).default(DEFAULT_SCHEDULE.epochs),
-    /** ip-cae (default), cae, cae-gjsd, ip-cae-gjsd, or the baselines stg and lassonet (the paper's protocol: λ for K features, then a retrained MLP). */
-    method: z.enum(ALL_METHODS).default('ip-cae'),
+    // every option a fit shares with configs and the command line (k, seeds, epochs, method, lr,
+    // temperature, p, noise, hidden, …): lib/config/fit-options.ts, the one table
+    ...libraryFields(),
     /** STG's settings and λ search (method stg). */
     stg: stgSettingsSchema.optional(),
     /** LassoNet's settings (method lassonet). */
     lassonet: lassonetSettingsSchema.optional(),
-    /** stg / lassonet: epochs of the MLP retrained on the K selected features (its test metric is reported). */
-    retrainEpochs: z.number().int().min(1).default(DEFAULT_RETRAIN_EPOCHS),
     /** K distinct features (assignment when argmax repeats one); false: the paper's argmax selection, duplicates kept. */
     distinct: z.boolean().default(true),
     /** Decoder-only epochs on the final selection (selector frozen) when distinct selections changed some seed; 0: none. */
     finetune: z.number().int().min(0).default(0),
-    /** λ of the *-gjsd methods. */
-    gjsdLambda: t.gjsdLambda.unwrap().default(DEFAULT_GJSD_LAMBDA),
-    /** At most the number of training rows. */
-    batchSize: t.batchSize,
-    hidden: t.hidden,
-    /** P, the embedding size of the IP selector (0: P = D, the paper's); a smaller P for wide tables (see noise). */
-    p: t.embeddingDim.removeDefault().optional(),
-    /** 'per-sample' (the paper's) or 'per-batch' Gumbel noise (one draw per batch: far faster on wide tables). Left out, P and the noise follow the table's width: the paper's up to 2,048 features, P = max(64, k) and per-batch above. */
-    noise: t.noise.removeDefault().optional(),
     /** Bytes the fit may use (default: the machine's or its cgroup's memory); a larger estimate is refused before training (ERR_MEMORY_BUDGET). */
     memoryLimit: z.number().positive().optional(),
-    lr: t.lr,
-    device: t.device,
-    threads: t.threads,
     // how the table is read (lib/tables/table.ts)
     target: z.string().optional(),
     task: z.enum(TASKS).optional(),

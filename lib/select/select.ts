@@ -104,11 +104,12 @@ export async function selectPrepared(prep: Prepared['prep'], meta: Prepared['met
     seeds,
     device: o.device,
     threads: o.threads,
+    shuffle: o.shuffle,
   });
   try {
     await trainer.setData(prep.splits);
     try {
-      await trainSelector(trainer, { epochs: o.epochs, onEpoch: o.onEpoch, signal: o.signal });
+      await trainSelector(trainer, { epochs: o.epochs, temperature: o.temperature, onEpoch: o.onEpoch, signal: o.signal });
     } catch (e) {
       // The caller of selectFeatures never saw a trainer: say what was stopped in its words.
       if (e instanceof IpcaeError && e.code === 'ERR_CANCELLED')

@@ -1,6 +1,6 @@
-// Command-line values: strict parsers for commander. Each refuses what a typo makes of a value
-// (empty list items, trailing commas, repeated items, '1.5' for an integer, '' for a number)
-// with a usage error that names the flag.
+// Command-line values: strict parsers for commander, used by the option table (fit-options.ts) and
+// the CLI's own flags. Each refuses what a typo makes of a value (empty list items, trailing commas,
+// repeated items, '1.5' for an integer, '' for a number) with a usage error that names the flag.
 import { InvalidArgumentError } from 'commander';
 import { parseSeedList } from '../train/seeds.js';
 
@@ -71,4 +71,13 @@ export const bytesFlag = (flag: string) => (v: string) => {
   const n = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected a memory size such as 8G, 512M or a number of bytes for ${flag} but received ${quoted(v)}`);
   return Math.floor(n);
+};
+
+/** The temperature schedule: 'start,end', two positive numbers. */
+export const temperatureFlag = (flag: string) => (v: string) => {
+  const items = v.split(',').map((x) => x.trim());
+  const [start, end] = items.map((x) => (x === '' ? NaN : Number(x)));
+  if (items.length !== 2 || !(start > 0 && Number.isFinite(start)) || !(end > 0 && Number.isFinite(end)))
+    throw new InvalidArgumentError(`Expected two positive numbers 'start,end' (e.g. 10,0.01) for ${flag} but received ${quoted(v)}`);
+  return { start, end };
 };
