@@ -115,6 +115,8 @@ export interface NativeAddon {
   Trainer: new (options: NativeTrainerOptions) => NativeTrainer;
   /** The option keys the native trainer accepts (all required, no others). */
   trainerOptionKeys: readonly string[];
+  /** The baselines' option keys (lib/baselines/options.ts is their one definition). */
+  baselineOptionKeys: readonly string[];
   capabilities(): NativeCapabilities;
   selectionCheck(o: {
     replicas: number;

@@ -77,6 +77,13 @@ test('the layering check names an upward or sideways import', () => {
   assert.match(violationsIn(path.join(root, 'lib', 'newfolder', 'x.ts'), '')[0] ?? '', /is in no layer/);
 });
 
+test("the addon takes exactly the baselines' options of their one definition", async () => {
+  const { nativeBaselineOptions } = await import('../lib/baselines/options.js');
+  const addon = loadNative();
+  const js = Object.keys(nativeBaselineOptions({ task: 'classification', inputDim: 3, outputDim: 2, seeds: [1] }));
+  assert.deepEqual([...addon.baselineOptionKeys].sort(), js.sort());
+});
+
 test('the addon takes exactly the options of the one schema', () => {
   const addon = loadNative();
   assert.deepEqual([...addon.trainerOptionKeys], [...TRAINER_OPTION_KEYS]);

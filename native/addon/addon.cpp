@@ -47,10 +47,13 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("retrain", Napi::Function::New(env, Retrain, "retrain"));
   exports.Set("hierProx", Napi::Function::New(env, HierProx, "hierProx"));
   exports.Set("hierProxStart", Napi::Function::New(env, HierProxStart, "hierProxStart"));
-  const auto& keys = trainerOptionKeys();
-  auto arr = Napi::Array::New(env, keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) arr.Set(i, keys[i]);
-  exports.Set("trainerOptionKeys", arr);
+  const auto list = [&](const std::vector<std::string>& keys) {
+    auto arr = Napi::Array::New(env, keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) arr.Set(i, keys[i]);
+    return arr;
+  };
+  exports.Set("trainerOptionKeys", list(trainerOptionKeys()));
+  exports.Set("baselineOptionKeys", list(baselineOptionKeys()));
   return exports;
 }
 

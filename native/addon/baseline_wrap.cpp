@@ -17,39 +17,6 @@ namespace {
 
 [[noreturn]] void invalid(Napi::Env env, const std::string& message) { throwError(env, "ERR_INVALID_ARGUMENT", message); }
 
-double num(const Napi::Object& o, const char* key) {
-  auto v = o.Get(key);
-  if (!v.IsNumber()) invalid(o.Env(), std::string("Expected a number for the baseline option '") + key + "'");
-  return v.As<Napi::Number>().DoubleValue();
-}
-int64_t integer(const Napi::Object& o, const char* key) {
-  const double d = num(o, key);
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
-    invalid(o.Env(), std::string("Expected an integer for the baseline option '") + key + "'");
-  return static_cast<int64_t>(d);
-}
-std::string str(const Napi::Object& o, const char* key) {
-  auto v = o.Get(key);
-  if (!v.IsString()) invalid(o.Env(), std::string("Expected a string for the baseline option '") + key + "'");
-  return v.As<Napi::String>().Utf8Value();
-}
-std::vector<double> nums(const Napi::Object& o, const char* key) {
-  auto v = o.Get(key);
-  if (!v.IsArray()) invalid(o.Env(), std::string("Expected an array of numbers for the baseline option '") + key + "'");
-  auto a = v.As<Napi::Array>();
-  std::vector<double> out;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    if (!a.Get(i).IsNumber()) invalid(o.Env(), std::string("Expected numbers in the baseline option '") + key + "'");
-    out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
-  }
-  return out;
-}
-
-const std::vector<const char*> kKeys = {"task",   "inputDim",       "outputDim", "hidden",      "batchSize",   "lr",
-                                        "seeds",  "lambdas",        "threads",   "dtype",       "sigma",       "weightDecay",
-                                        "M",      "pathMultiplier", "tol",       "pathLr",      "momentum",    "denseEpochs",
-                                        "densePatience", "pathEpochs", "pathPatience", "lambdaStart", "stopBelow"};
-
 ipcae::BaselineData splits(const Napi::CallbackInfo& info, size_t first, int64_t D) {
   for (size_t i = first; i < first + 3; ++i)
     if (info.Length() <= i || !info[i].IsObject()) invalid(info.Env(), "Expected (options, train, val, test)");
@@ -69,11 +36,6 @@ Napi::Array ints(Napi::Env env, const std::vector<int64_t>& v) {
   return a;
 }
 
-}  // namespace
-
-ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o);
-
-namespace {
 // A baseline model from (options, train, val, test); core errors become coded JS errors.
 template <class T>
 std::shared_ptr<T> construct(const Napi::CallbackInfo& info) {
@@ -87,46 +49,6 @@ std::shared_ptr<T> construct(const Napi::CallbackInfo& info) {
 }
 }  // namespace
 
-ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o) {
-  auto env = o.Env();
-  const auto names = o.GetPropertyNames();
-  for (uint32_t i = 0; i < names.Length(); ++i) {
-    const std::string key = names.Get(i).ToString().Utf8Value();
-    bool known = false;
-    for (auto* k : kKeys) known = known || key == k;
-    if (!known) invalid(env, "Unknown baseline option '" + key + "'");
-  }
-  for (auto* k : kKeys)
-    if (!o.Has(k) || o.Get(k).IsUndefined()) invalid(env, std::string("Expected a value for the baseline option '") + k + "'");
-  ipcae::BaselineOptions b;
-  b.task = str(o, "task");
-  b.inputDim = integer(o, "inputDim");
-  b.outputDim = integer(o, "outputDim");
-  b.hidden = integer(o, "hidden");
-  b.batchSize = integer(o, "batchSize");
-  b.lr = num(o, "lr");
-  for (double s : nums(o, "seeds")) {
-    if (s < 0 || s != static_cast<double>(static_cast<int64_t>(s))) invalid(env, "Expected non-negative integer seeds");
-    b.seeds.push_back(static_cast<uint64_t>(s));
-  }
-  b.lambdas = nums(o, "lambdas");
-  b.threads = static_cast<int>(integer(o, "threads"));
-  b.dtype = str(o, "dtype");
-  b.sigma = num(o, "sigma");
-  b.weightDecay = num(o, "weightDecay");
-  b.M = num(o, "M");
-  b.pathMultiplier = num(o, "pathMultiplier");
-  b.tol = num(o, "tol");
-  b.pathLr = num(o, "pathLr");
-  b.momentum = num(o, "momentum");
-  b.denseEpochs = integer(o, "denseEpochs");
-  b.densePatience = integer(o, "densePatience");
-  b.pathEpochs = integer(o, "pathEpochs");
-  b.pathPatience = integer(o, "pathPatience");
-  b.lambdaStart = num(o, "lambdaStart");
-  b.stopBelow = integer(o, "stopBelow");
-  return b;
-}
 
 // ---------------------------------------------------------------------------------------------
 

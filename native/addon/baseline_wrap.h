@@ -13,9 +13,6 @@
 
 namespace ipcae_addon {
 
-// Exactly the keys of lib/baselines/options.ts (every one required, no other accepted).
-ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o);
-
 class StgWrap : public Napi::ObjectWrap<StgWrap> {
  public:
   static Napi::Function Init(Napi::Env env);

@@ -38,14 +38,32 @@ std::vector<int64_t> getInts(const Napi::Value& v, const std::string& key) {
   return out;
 }
 
-using Setter = std::function<void(ipcae::TrainerOptions&, const Napi::Value&, const std::string&)>;
+std::vector<double> getNumbers(const Napi::Value& v, const std::string& key) {
+  if (!v.IsArray()) invalid(v.Env(), "Expected an array of numbers for " + key);
+  auto a = v.As<Napi::Array>();
+  std::vector<double> out;
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(getNumber(a.Get(i), key + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+std::vector<uint64_t> getSeeds(const Napi::Value& v, const std::string& key) {
+  std::vector<uint64_t> out;
+  for (int64_t s : getInts(v, key)) {
+    if (s < 0) invalid(v.Env(), "Expected non-negative integers for " + key);
+    out.push_back(static_cast<uint64_t>(s));
+  }
+  return out;
+}
+
+template <class T>
+using Table = std::vector<std::pair<std::string, std::function<void(T&, const Napi::Value&, const std::string&)>>>;
 
 // One entry per option: the JS key and how it lands in the core's struct.
-const std::vector<std::pair<std::string, Setter>>& optionTable() {
+const Table<ipcae::TrainerOptions>& optionTable() {
   using O = ipcae::TrainerOptions;
   using V = const Napi::Value&;
   using K = const std::string&;
-  static const std::vector<std::pair<std::string, Setter>> table = {
+  static const Table<O> table = {
       {"selector", [](O& t, V v, K k) { t.selector = getString(v, k); }},
       {"ipWeights", [](O& t, V v, K k) { t.ipWeights = getString(v, k); }},
       {"embeddingDim", [](O& t, V v, K k) { t.embeddingDim = getInt(v, k); }},
@@ -65,14 +83,7 @@ const std::vector<std::pair<std::string, Setter>>& optionTable() {
       {"batchSize", [](O& t, V v, K k) { t.batchSize = getInt(v, k); }},
       {"shuffle", [](O& t, V v, K k) { t.shuffle = getBool(v, k); }},
       {"shuffleSeed", [](O& t, V v, K k) { t.shuffleSeed = static_cast<uint64_t>(getInt(v, k)); }},
-      {"seeds",
-       [](O& t, V v, K k) {
-         t.seeds.clear();
-         for (int64_t s : getInts(v, k)) {
-           if (s < 0) invalid(v.Env(), "Expected non-negative integers for " + k);
-           t.seeds.push_back(static_cast<uint64_t>(s));
-         }
-       }},
+      {"seeds", [](O& t, V v, K k) { t.seeds = getSeeds(v, k); }},
       {"device", [](O& t, V v, K k) { t.device = getString(v, k); }},
       {"threads", [](O& t, V v, K k) { t.threads = static_cast<int>(getInt(v, k)); }},
       {"dtype", [](O& t, V v, K k) { t.dtype = getString(v, k); }},
@@ -83,7 +94,69 @@ const std::vector<std::pair<std::string, Setter>>& optionTable() {
   return table;
 }
 
+// Exactly the table's keys: an unknown one (a typo, or an option the addon was not taught) and a
+// missing one are errors, never silently dropped or defaulted here. `what`: "trainer", "baseline".
+template <class T>
+T parseWithTable(const Napi::Object& o, const Table<T>& table, const std::string& what) {
+  auto env = o.Env();
+  const auto names = o.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string key = names.Get(i).ToString().Utf8Value();
+    if (std::none_of(table.begin(), table.end(), [&](const auto& e) { return e.first == key; })) invalid(env, "Unknown " + what + " option '" + key + "'");
+  }
+  T t;
+  for (const auto& [key, set] : table) {
+    if (!o.Has(key) || o.Get(key).IsUndefined()) invalid(env, "Expected a value for the " + what + " option '" + key + "'");
+    set(t, o.Get(key), "the " + what + " option '" + key + "'");
+  }
+  return t;
+}
+
+// The baselines' options (lib/baselines/options.ts is their one definition), as the trainer's.
+const Table<ipcae::BaselineOptions>& baselineOptionTable() {
+  using O = ipcae::BaselineOptions;
+  using V = const Napi::Value&;
+  using K = const std::string&;
+  static const Table<O> table = {
+      {"task", [](O& b, V v, K k) { b.task = getString(v, k); }},
+      {"inputDim", [](O& b, V v, K k) { b.inputDim = getInt(v, k); }},
+      {"outputDim", [](O& b, V v, K k) { b.outputDim = getInt(v, k); }},
+      {"hidden", [](O& b, V v, K k) { b.hidden = getInt(v, k); }},
+      {"batchSize", [](O& b, V v, K k) { b.batchSize = getInt(v, k); }},
+      {"lr", [](O& b, V v, K k) { b.lr = getNumber(v, k); }},
+      {"seeds", [](O& b, V v, K k) { b.seeds = getSeeds(v, k); }},
+      {"lambdas", [](O& b, V v, K k) { b.lambdas = getNumbers(v, k); }},
+      {"threads", [](O& b, V v, K k) { b.threads = static_cast<int>(getInt(v, k)); }},
+      {"dtype", [](O& b, V v, K k) { b.dtype = getString(v, k); }},
+      {"sigma", [](O& b, V v, K k) { b.sigma = getNumber(v, k); }},
+      {"weightDecay", [](O& b, V v, K k) { b.weightDecay = getNumber(v, k); }},
+      {"M", [](O& b, V v, K k) { b.M = getNumber(v, k); }},
+      {"pathMultiplier", [](O& b, V v, K k) { b.pathMultiplier = getNumber(v, k); }},
+      {"tol", [](O& b, V v, K k) { b.tol = getNumber(v, k); }},
+      {"pathLr", [](O& b, V v, K k) { b.pathLr = getNumber(v, k); }},
+      {"momentum", [](O& b, V v, K k) { b.momentum = getNumber(v, k); }},
+      {"denseEpochs", [](O& b, V v, K k) { b.denseEpochs = getInt(v, k); }},
+      {"densePatience", [](O& b, V v, K k) { b.densePatience = getInt(v, k); }},
+      {"pathEpochs", [](O& b, V v, K k) { b.pathEpochs = getInt(v, k); }},
+      {"pathPatience", [](O& b, V v, K k) { b.pathPatience = getInt(v, k); }},
+      {"lambdaStart", [](O& b, V v, K k) { b.lambdaStart = getNumber(v, k); }},
+      {"stopBelow", [](O& b, V v, K k) { b.stopBelow = getInt(v, k); }},
+  };
+  return table;
+}
+
 }  // namespace
+
+ipcae::BaselineOptions parseBaselineOptions(const Napi::Object& o) { return parseWithTable(o, baselineOptionTable(), "baseline"); }
+
+const std::vector<std::string>& baselineOptionKeys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const auto& e : baselineOptionTable()) k.push_back(e.first);
+    return k;
+  }();
+  return keys;
+}
 
 const std::vector<std::string>& trainerOptionKeys() {
   static const std::vector<std::string> keys = [] {
@@ -94,23 +167,7 @@ const std::vector<std::string>& trainerOptionKeys() {
   return keys;
 }
 
-// Exactly the known keys: an unknown one (a typo, or an option the addon was not taught) and a
-// missing one are errors, never silently dropped or defaulted here.
-ipcae::TrainerOptions parseOptions(const Napi::Object& o) {
-  auto env = o.Env();
-  const auto names = o.GetPropertyNames();
-  for (uint32_t i = 0; i < names.Length(); ++i) {
-    const std::string key = names.Get(i).ToString().Utf8Value();
-    const auto& keys = trainerOptionKeys();
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) invalid(env, "Unknown trainer option '" + key + "'");
-  }
-  ipcae::TrainerOptions t;
-  for (const auto& [key, set] : optionTable()) {
-    if (!o.Has(key) || o.Get(key).IsUndefined()) invalid(env, "Expected a value for the trainer option '" + key + "'");
-    set(t, o.Get(key), key);
-  }
-  return t;
-}
+ipcae::TrainerOptions parseOptions(const Napi::Object& o) { return parseWithTable(o, optionTable(), "trainer"); }
 
 ipcae::SelectionCheckOptions parseSelectionCheckOptions(const Napi::Object& o) {
   ipcae::SelectionCheckOptions c;
