@@ -29,6 +29,8 @@ export { readTable, readTableSync, readTableBytes, sniffFormat, READABLE_FORMATS
 export type { TableInput, TableFormat, ReadResult } from './tables/read.js';
 export type { MatrixInput } from './tables/memory.js';
 export { readTableAsync, readAndPrepare } from './tables/read-async.js';
+export { writeTable, WRITABLE } from './tables/write.js';
+export type { WriteTableOptions } from './tables/write.js';
 export { columnPolicy } from './tables/columns.js';
 export type { ColumnPolicy, ColumnKind } from './tables/columns.js';
 export type { PreparedDataset } from './datasets/dataset.js';

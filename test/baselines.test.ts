@@ -398,7 +398,7 @@ test('selectFeatures with method stg and lassonet: K named columns, the retraine
     sel.save(file);
     const back = FeatureSelection.load(file);
     assert.deepEqual(back.features, sel.features);
-    assert.deepEqual(back.transform(table).schema.fields.map((f) => f.name), sel.features);
+    assert.deepEqual(back.transform(table).schema.fields.map((f) => f.name), sel.getFeatureNamesOut());
   }
   // lassonet's "start might be too large" reaches a pipeline too, and survives save / load
   const early = await selectFeatures(table, { ...common, method: 'lassonet', seeds: [1], lassonet: { denseEpochs: 20, densePatience: 5, pathEpochs: 5, pathPatience: 2, lambdaStart: 1e4 } });

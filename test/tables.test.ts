@@ -413,9 +413,37 @@ test('column objects ({ name: values }) and tables with toArrow() (Arquero) are 
   assert.equal(t.table.getChild('x')!.get(7), x[7]);
   const sel = await selectFeatures(columns, { k: 2, target: 'label', seeds: [1], epochs: 60, batchSize: 32, lr: 0.01 });
   assert.deepEqual([...sel.features].sort(), ['a', 'x']);
+  // transform is scikit-learn's X[:, getSupport()]: the input's column order, whatever the nodes' order
+  const support = sel.getSupport();
+  assert.deepEqual(sel.transform(columns).schema.fields.map((f) => f.name), sel.data.inputFeatures.filter((_, j) => support[j]));
+  assert.deepEqual(sel.getFeatureNamesOut(), ['a', 'x']);
+  // what transform returns, written as any format the readers take (the library's writeTable)
+  const { writeTable } = await import('../lib/index.js');
+  const dir = tmp();
+  try {
+    for (const ext of ['parquet', 'arrow', 'csv']) {
+      const file = path.join(dir, `narrow.${ext}`);
+      writeTable(file, sel.transform(columns));
+      const back = readTableSync(file).table;
+      assert.deepEqual(back.schema.fields.map((f) => f.name), ['a', 'x'], ext);
+      assert.ok(Math.abs(Number(back.getChild('x')!.get(3)) - x[3]) < 1e-12, ext);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   // the same through toArrow()
   const arquero = { toArrow: () => tableFromArrays({ a, b }) };
   assert.deepEqual(readTableSync(arquero as never).table.schema.fields.map((f) => f.name), ['a', 'b']);
   assert.throws(() => readTableSync({ a: [1, 2, 3], b: [1, 2] }), /Expected every column to have the same length but column 'b' has 2 values and 'a' has 3/);
   assert.throws(() => readTableSync({ a: [1, 'two', 3] }), /column 'a' mixes numbers and strings \(a\[1\] is 'two'\)/);
+});
+
+test("numbers written as text (DuckDB's BIGINT / DECIMAL in JSON rows) are named as such, with a cast as the cure", async () => {
+  const rows = Array.from({ length: 30 }, (_, i) => ({ big: String(1000 + i), price: (i / 4).toFixed(2), kind: i % 2 ? 'a' : 'b', v: i / 30, label: i % 3 ? 'p' : 'q' }));
+  await assert.rejects(
+    selectFeatures(rows, { k: 1, target: 'label', epochs: 1, seeds: [1] }),
+    /'big', 'price' hold numbers written as text \(DuckDB's JSON rows give BIGINT and DECIMAL so\): cast them to numbers \(SQL CAST\(… AS DOUBLE\), or Number\(\) in JS\) before fitting; 'kind' text \(a category\)/,
+  );
+  // plain text keeps its advice
+  await assert.rejects(selectFeatures(rows.map(({ big, price, ...r }) => r), { k: 1, target: 'label', epochs: 1, seeds: [1] }), /'kind' is text \(a category\): list it in exclude/);
 });

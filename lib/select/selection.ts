@@ -105,9 +105,13 @@ export class FeatureSelection {
     const chosen = new Set(this.data.indices);
     return this.data.inputFeatures.map((_, j) => chosen.has(j));
   }
-  /** scikit-learn's get_feature_names_out(): the selected names, each once, in selection order (transform's columns). */
+  /**
+   * scikit-learn's get_feature_names_out(): the selected names, each once, in the input's column
+   * order (transform's columns: X[:, getSupport()]). `features` keeps the selector nodes' order.
+   */
   getFeatureNamesOut(): string[] {
-    return [...new Set(this.data.features)];
+    const chosen = new Set(this.data.indices);
+    return this.data.inputFeatures.filter((_, j) => chosen.has(j));
   }
 
   /** Columns of the input that were not used as features, with the reason (docs/tables.md: column types). */
@@ -116,14 +120,15 @@ export class FeatureSelection {
   }
 
   /**
-   * A table with only the selected columns (each once, in selection order), from any table input
+   * A table with only the selected columns (each once, in the input's column order, as
+   * scikit-learn's X[:, getSupport()]), from any table input
    * (a file is read on this thread: use readTableAsync first for large files). One-hot features
    * ('column=value') are computed from their text column.
    */
   transform(input: TableInput): Table {
     const t = readTableSync(input).table;
     const names = t.schema.fields.map((f) => f.name);
-    const unique = [...new Set(this.data.features)];
+    const unique = this.getFeatureNamesOut();
     const encoded = new Map<string, { column: string; value: string }>();
     for (const e of this.data.encodings ?? []) for (const c of e.categories) encoded.set(`${e.column}=${c}`, { column: e.column, value: c });
     const missing = unique.filter((f) => !names.includes(f) && !(encoded.has(f) && names.includes(encoded.get(f)!.column)));

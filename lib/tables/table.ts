@@ -57,6 +57,18 @@ const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
 const CELLS_PER_SLICE = 1 << 18;
 const COLUMN_BLOCK = 8;
 
+/** A text column whose every present value is a number (e.g. '12', '-3.50', '1e-3'). */
+function textHoldsNumbers(v: Vector): boolean {
+  let seen = 0;
+  for (const x of textColumn(v)) {
+    if (x === null) continue;
+    const t = x.trim();
+    if (t === '' || !Number.isFinite(Number(t))) return false;
+    seen++;
+  }
+  return seen > 0;
+}
+
 export function prepareTable(table: Table, o: TablePrepOptions): PreparedTable {
   const steps = prepareSteps(table, o);
   for (;;) {
@@ -134,11 +146,21 @@ function* prepareSteps(table: Table, o: TablePrepOptions): Generator<void, Prepa
     else if (p.kind === 'null' && !chosen) ignored.push({ column: f.name, reason: p.reason! });
     else refused.push(`'${f.name}' (${p.reason})`);
   }
-  if (refusedText.length)
+  if (refusedText.length) {
+    // Numbers written as text (DuckDB's JSON rows give BIGINT and DECIMAL as strings; a CSV export
+    // that quotes everything): say so, and that a cast — not one-hot encoding — is the cure.
+    const numbersAsText = refusedText.filter((c) => textHoldsNumbers(table.getChildAt(fields.findIndex((f) => f.name === c))!));
+    if (numbersAsText.length)
+      throw bad(
+        `Expected numeric feature columns but ${list(numbersAsText)} ${numbersAsText.length > 1 ? 'hold' : 'holds'} numbers written as text ` +
+          `(DuckDB's JSON rows give BIGINT and DECIMAL so): cast ${numbersAsText.length > 1 ? 'them' : 'it'} to numbers (SQL CAST(… AS DOUBLE), or Number() in JS) before fitting` +
+          (numbersAsText.length < refusedText.length ? `; ${list(refusedText.filter((c) => !numbersAsText.includes(c)))} text (a category): exclude or one-hot encode` : ''),
+      );
     throw bad(
       `Expected numeric feature columns but ${list(refusedText)} ${refusedText.length > 1 ? 'are' : 'is'} text (a category): ` +
         `list ${refusedText.length > 1 ? 'them' : 'it'} in exclude (--exclude), or set categorical: 'onehot' (--categorical onehot) to encode ${refusedText.length > 1 ? 'them' : 'it'}`,
     );
+  }
   if (refused.length) throw bad(`Expected numeric feature columns but ${refused.join('; ')}`);
   // Features keep the table's column order; a one-hot column becomes 'column=value' for each value.
   const encodings: OneHotEncoding[] = [];
