@@ -51,14 +51,14 @@ export function differingKeys(runs: RunRecord[]): string[] {
 }
 
 /** Table 3 on the curves: where IP-CAE first reaches CAE's best mean validation loss (same settings otherwise). */
-function speedMarkers(runs: RunRecord[]): { markers: CurveMarker[]; rows: { cae: RunRecord; ip: RunRecord; epochs: number | null; speedUp: number | null }[] } {
+function speedMarkers(runs: RunRecord[]): { markers: CurveMarker[]; rows: { cae: RunRecord; ip: RunRecord; epochs: number | null; speedUp: number | null; caveat?: string }[] } {
   const same = (a: RunRecord, b: RunRecord) => differingKeys([a, b]).length === 0;
   const rows = runs
     .filter((r) => r.summary.method === 'cae' && r.history)
     .flatMap((cae) => runs.filter((r) => r.summary.method === 'ip-cae' && r.history && same(cae, r)).map((ip) => ({ cae, ip })))
     .map(({ cae, ip }) => {
       const s = speedUp(cae.history!, ip.history!);
-      return { cae, ip, epochs: s.epochsNeeded, speedUp: s.speedUp };
+      return { cae, ip, epochs: s.epochsNeeded, speedUp: s.speedUp, ...(s.caveat ? { caveat: s.caveat } : {}) };
     });
   const markers = rows.flatMap((r) =>
     r.epochs === null ? [] : [{ epoch: r.epochs, text: `IP-CAE reaches CAE's best validation loss at epoch ${r.epochs} (${r.speedUp!.toFixed(1)}× fewer epochs)` }],
@@ -105,7 +105,7 @@ function selectionFigure(run: RunRecord, label: string, prefix: string, opts: Fi
 export interface ReportPlan {
   figures: { group: string; figure: Figure }[];
   /** Table 3 rows: per dataset · task, CAE and IP-CAE runs with the same settings. */
-  speed: { group: string; cae: string; ip: string; epochs: number | null; speedUp: number | null; caeEpochs: number }[];
+  speed: { group: string; cae: string; ip: string; epochs: number | null; speedUp: number | null; caeEpochs: number; caveat?: string }[];
   labels: string[];
 }
 
@@ -124,7 +124,7 @@ export function planReport(runs: RunRecord[], opts: FigureOptions = {}): ReportP
     const task = rs[0].summary.task;
     const gslug = slug(group);
     const { markers, rows } = speedMarkers(rs);
-    for (const r of rows) speed.push({ group, cae: labels[runs.indexOf(r.cae)], ip: labels[runs.indexOf(r.ip)], epochs: r.epochs, speedUp: r.speedUp, caeEpochs: r.cae.history!.length });
+    for (const r of rows) speed.push({ group, cae: labels[runs.indexOf(r.cae)], ip: labels[runs.indexOf(r.ip)], epochs: r.epochs, speedUp: r.speedUp, caeEpochs: r.cae.history!.length, ...(r.caveat ? { caveat: r.caveat } : {}) });
     const withHistory = idx.filter((i) => hasCurve(runs[i]));
     if (withHistory.length)
       figures.push({

@@ -6,7 +6,7 @@ import { ensureDir } from '../files/dirs.js';
 import { formatUnique, formatValue, hasResult } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
 import { ALL_METHODS as METHODS } from '../train/methods.js';
-import { readRuns, resultGrid, type RunRecord } from './compare.js';
+import { paperCell, readRuns, resultGrid, type RunRecord } from './compare.js';
 import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -28,7 +28,7 @@ export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
     const s = at(label, c);
     if (!s) return '<td class="none">—</td>';
     return hasResult(s)
-      ? `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${formatUnique(s)} %</span> <span class="n">n = ${s.seeds.length}</span></td>`
+      ? `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${formatUnique(s)} %</span> <span class="n">n = ${s.seeds.length}</span>${paperCell(s) ? ` <span class="paper">paper ${esc(paperCell(s)!)}</span>` : ''}</td>`
       : `<td><span class="v diverged">${esc(formatValue(s))}</span></td>`;
   };
   return [
@@ -45,10 +45,10 @@ export function speedTableHtml(speed: ReportPlan['speed']): string {
   if (!speed.length) return '';
   return [
     '<table class="speed">',
-    '<thead><tr><th>dataset · task</th><th>CAE run</th><th>IP-CAE run</th><th>epochs IP-CAE needs</th><th>speed-up</th></tr></thead><tbody>',
+    '<thead><tr><th>dataset · task</th><th>CAE run</th><th>IP-CAE run</th><th>epochs IP-CAE needs</th><th>speed-up</th><th>caveat</th></tr></thead><tbody>',
     ...speed.map(
       (s) =>
-        `<tr><td>${esc(s.group)}</td><td>${esc(s.cae)} (${s.caeEpochs} epochs)</td><td>${esc(s.ip)}</td><td>${s.epochs ?? 'not reached'}</td><td>${s.speedUp ? `${s.speedUp.toFixed(1)}×` : '—'}</td></tr>`,
+        `<tr><td>${esc(s.group)}</td><td>${esc(s.cae)} (${s.caeEpochs} epochs)</td><td>${esc(s.ip)}</td><td>${s.epochs ?? 'not reached'}</td><td>${s.speedUp ? `${s.speedUp.toFixed(1)}×` : '—'}</td><td>${s.caveat ? esc(s.caveat) : '—'}</td></tr>`,
     ),
     '</tbody></table>',
   ].join('\n');
@@ -58,7 +58,7 @@ const STYLE = `
 body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; font-weight: 600; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: .9rem; } th, td { border: 1px solid #ddd; padding: .35rem .6rem; text-align: left; vertical-align: top; }
-thead th { background: #f4f4f4; } td .up, td .n { color: #666; font-size: .8rem; } td.none { color: #aaa; }
+thead th { background: #f4f4f4; } td .up, td .n, td .paper { color: #666; font-size: .8rem; } td.none { color: #aaa; }
 figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .85rem; color: #555; margin-top: .3rem; } .runs { font-size: .8rem; color: #555; } code { font-size: .85em; }
 `;
