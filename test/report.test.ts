@@ -181,9 +181,15 @@ test('ipcae export: metrics and selections as CSV, Parquet and JSON Lines, equal
     else if (format === 'jsonl') got = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     else got = [...readTableFile(file).table].map((x) => x.toJSON());
     assert.equal(got.length, rows.length, format);
+    // epochs counted from 1 and the accuracy in %, as the screen and the figures show them
     rows.forEach((row, i) => {
-      for (const n of names) assert.equal(Number(got[i][n]), Number(row[n]), `${format} row ${i} ${n}`);
+      for (const n of names) {
+        if (n === 'epoch') assert.equal(Number(got[i].epoch), Number(row.epoch) + 1, `${format} row ${i} epoch`);
+        else if (n === 'valMetric') assert.ok(Math.abs(Number(got[i].valAccuracy) - Number(row.valMetric) * 100) < 1e-9, `${format} row ${i} valAccuracy`);
+        else assert.equal(Number(got[i][n]), Number(row[n]), `${format} row ${i} ${n}`);
+      }
     });
+    assert.ok(!('valMetric' in got[0]), 'the metric is named by the task');
     const sel = path.join(out, `selections.${format}`);
     assert.ok(existsSync(sel));
   }

@@ -2,7 +2,8 @@
 // pandas, R and spreadsheets (no Arrow reader needed).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { tableFromArrays, tableFromIPC, type Table } from 'apache-arrow';
+import { Table, makeVector, tableFromArrays, tableFromIPC, type Vector } from 'apache-arrow';
+import { taskMetric } from '../task.js';
 import { writeTable, type WriteTableOptions } from '../tables/write.js';
 import { ensureDir } from '../files/dirs.js';
 import { IpcaeError } from '../errors.js';
@@ -11,10 +12,25 @@ import { findRuns, readRun } from './compare.js';
 export const EXPORT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** metrics.arrow as it is: one row per (epoch, seed). Epochs stay 0-based, as in the file. */
+/**
+ * metrics.arrow for a reader: one row per (epoch, seed), epochs counted from 1 as the screen and the
+ * figures count them, and the validation metric named and scaled as the screen shows it
+ * (valAccuracy in %, valMse, valReconstructionError); every other column as in the file.
+ */
 export function metricsTable(dir: string): Table | undefined {
   const f = path.join(dir, 'metrics.arrow');
-  return existsSync(f) ? tableFromIPC(readFileSync(f)) : undefined;
+  if (!existsSync(f)) return undefined;
+  const t = tableFromIPC(readFileSync(f));
+  const m = taskMetric(readRun(dir).summary.task);
+  const metricName = `val${m.key[0].toUpperCase()}${m.key.slice(1)}`;
+  const cols: Record<string, Vector> = {};
+  for (const field of t.schema.fields) {
+    const v = t.getChild(field.name)!;
+    if (field.name === 'epoch') cols.epoch = makeVector(Int32Array.from(v.toArray() as Int32Array, (e) => e + 1));
+    else if (field.name === 'valMetric') cols[metricName] = makeVector(Float64Array.from(v.toArray() as Float64Array, (x) => x * m.scale));
+    else cols[field.name] = v;
+  }
+  return new Table(cols);
 }
 
 /** One row per (seed, selector node): the feature it selected, by index and name, and its probability. */
