@@ -120,6 +120,9 @@ test('ipcae report: curves per method, selection maps with each seed\'s pixels, 
   assert.doesNotMatch(page, /(src|href)="https?:/, 'nothing from the network');
   assert.match(page, /<table class="results">/);
   assert.match(page, /<table class="speed">/);
+  // every seed of every run has its line, under its run
+  assert.equal(page.match(/<table class="seeds">/g)?.length, Number(/(\d+) run\(s\)/.exec(page)![1]));
+  for (const seed of SEEDS) assert.match(page, new RegExp(`<tr><td>${seed}</td><td>\\d+</td><td>\\d+\\.\\d\\d</td>`));
 });
 
 /** Debian's chromium: installed when missing and this is root with apt-get (as the CI machine is). */

@@ -200,11 +200,11 @@ export function summaryMarkdown(s: Summary): string {
           '',
         ]
       : []),
-    `| seed | ${s.evaluation ? 'best epoch of the retrained MLP' : 'best epoch'} | test metric | unique % | duplicates |`,
+    `| seed | ${s.evaluation ? 'best epoch of the retrained MLP' : 'best epoch'} (from 1) | test metric | unique % | duplicates |`,
     '|---|---|---|---|---|',
     ...s.seeds.map(
       (x) =>
-        `| ${x.seed} | ${x.bestEpoch} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} | ${x.duplicates} |`,
+        `| ${x.seed} | ${x.bestEpoch + 1} | ${s.metric === 'accuracy' ? (x.testMetric * 100).toFixed(2) : x.testMetric.toExponential(3)} | ${x.uniquePct.toFixed(0)} | ${x.duplicates} |`,
     ),
     '',
     `Selection stability: mean pairwise Jaccard ${s.stability.meanPairwiseJaccard.toFixed(3)}; consensus: ${s.stability.consensus.join(', ')}`,

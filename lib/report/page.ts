@@ -5,6 +5,7 @@ import { writeAtomic } from '../files/atomic.js';
 import { ensureDir } from '../files/dirs.js';
 import { formatUnique, formatValue, hasResult } from '../experiment/summary.js';
 import { IpcaeError } from '../errors.js';
+import { formatMetric, metricByKey } from '../task.js';
 import { ALL_METHODS as METHODS } from '../train/methods.js';
 import { paperCell, readRuns, resultGrid, type RunRecord } from './compare.js';
 import { drawFigures, planReport, type DrawnFigure, type FigureOptions, type ReportPlan } from './figures.js';
@@ -38,6 +39,30 @@ export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
     ...rows.map((l) => `<tr><th>${esc(l)}</th>${cols.map((c) => cell(l, c)).join('')}</tr>`),
     '</tbody></table>',
   ].join('\n');
+}
+
+/** Every run's seeds, one line each: what the mean ± std is made of (collapsed per run). */
+export function perSeedHtml(runs: RunRecord[], labels: string[]): string {
+  return runs
+    .map((r, i) => {
+      const s = r.summary;
+      const m = metricByKey(s.metric);
+      const v = (x: number) => formatMetric(s.metric, x * m.scale, s.metric === 'accuracy' ? 2 : 3);
+      const rows = s.seeds.map(
+        (x) =>
+          `<tr><td>${x.seed}</td><td>${x.bestEpoch + 1}</td><td>${v(x.testMetric)}</td><td>${x.uniquePct.toFixed(0)}</td><td>${x.duplicates}</td>${x.distinct ? `<td>${v(x.distinct.testMetric)}</td>` : '<td>—</td>'}<td>${esc(x.selectedNames.slice(0, 8).join(', '))}${x.selectedNames.length > 8 ? ', …' : ''}</td></tr>`,
+      );
+      const diverged = (s.diverged ?? []).map((d) => `<tr><td>${d.seed}</td><td colspan="6">diverged at epoch ${d.epoch + 1}: no result</td></tr>`);
+      return [
+        `<details><summary>${esc(labels[i])} · ${esc(path.basename(s.dataset))} · ${esc(s.task)}: ${s.seeds.length} seed(s)</summary>`,
+        '<table class="seeds">',
+        `<thead><tr><th>seed</th><th>best epoch</th><th>${esc(m.test)}${s.metric === 'accuracy' ? ' (%)' : ''}</th><th>unique %</th><th>duplicates</th><th>distinct selection</th><th>selected (first 8)</th></tr></thead><tbody>`,
+        ...rows,
+        ...diverged,
+        '</tbody></table></details>',
+      ].join('\n');
+    })
+    .join('\n');
 }
 
 /** Table 3: epochs IP-CAE needs to reach CAE's best mean validation loss. */
@@ -86,6 +111,9 @@ export function pageHtml(runs: RunRecord[], plan: ReportPlan, drawn: DrawnFigure
     '<h2>Results (Tables 1–2)</h2>',
     '<p>Test metric with each seed\'s best-validation parameters: mean ± sample std over seeds (accuracy in %, reconstruction error as MSE); UP: mean unique percentage of the selected features.</p>',
     resultsTableHtml(runs, plan.labels),
+    '<h2>Per seed</h2>',
+    "<p>Each run's seeds: best-validation epoch (counted from 1), test metric, unique percentage, duplicated selections, the distinct selection's metric where argmax repeated a feature.</p>",
+    perSeedHtml(runs, plan.labels),
     ...(plan.speed.length ? ['<h2>Speed-up (Table 3)</h2>', "<p>The first epoch at which IP-CAE's mean validation loss reaches CAE's best mean validation loss over all its epochs.</p>", speedTableHtml(plan.speed)] : []),
     ...groups.flatMap((g) => [`<h2>${esc(g)}</h2>`, ...plan.figures.filter((f) => f.group === g).map((f) => fig(byName.get(f.figure.name)!))]),
     '</body></html>',
