@@ -37,8 +37,11 @@ test('npm pack → install into an ESM and a CommonJS project: import/require wi
     const files = info.files.map((f) => f.path);
     for (const must of ['LICENSE', 'README.md', 'CMakeLists.txt', 'native/core/trainer/trainer.cpp', 'scripts/install.mjs', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.cjs', 'dist/cjs/types/lib/index.d.ts', 'configs/mice/classification.yaml', 'dist/lib/tables/read-worker.js', 'lib/figures/fonts/DejaVuSans.ttf'])
       assert.ok(files.includes(must), `the tarball has ${must}`);
-    for (const never of ['test/', 'dist/test/', 'docs/', '.ci/', 'bench/', 'dist/bench/', 'build/'])
+    for (const never of ['test/', 'dist/test/', 'docs/results/', 'docs/figures/', '.ci/', 'bench/', 'dist/bench/', 'build/'])
       assert.deepEqual(files.filter((f) => f.startsWith(never)), [], `the tarball has nothing under ${never}`);
+    // the README's links resolve inside the tarball: the pages it names are in it
+    const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    for (const [, page] of readme.matchAll(/\]\((docs\/[a-z-]+\.md)\)/g)) assert.ok(files.includes(page), `the tarball has ${page}, which the README links`);
     const tarball = path.join(dir, info.filename);
     const addon = path.join(repo, 'build', 'Release', 'ipcae.node');
 
