@@ -68,11 +68,14 @@ test('every fixture fits through selectFeatures and finds the planted features; 
       const back = FeatureSelection.load(f);
       assert.deepEqual(back.features, sel.features);
       assert.deepEqual(back.data.inputFeatures, sel.data.inputFeatures);
+      // transform: the selected columns once each, in the input's column order (X[:, getSupport()])
       const narrow = back.transform(fx(file));
+      const support = back.getSupport();
       assert.deepEqual(
         narrow.schema.fields.map((x) => x.name),
-        [...new Set(sel.features)],
+        back.data.inputFeatures.filter((_, j) => support[j]),
       );
+      assert.deepEqual([...narrow.schema.fields.map((x) => x.name)].sort(), [...new Set(sel.features)].sort());
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
