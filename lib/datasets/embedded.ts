@@ -2,15 +2,14 @@
 // (784 values in [0,1] each). No download. Split 7200 / 1800 / 1000 with the published
 // random_split permutation (seed 42) and standardized like MNIST in docs/method.md §6 (mean 0.1306, std 0.3080).
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { torchRandperm } from '../tables/random.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
+import { resolveOptional } from '../files/optional-module.js';
 
 export function prepareEmbeddedMnist(): PreparedDataset {
-  const require = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  const dir = path.join(path.dirname(resolveOptional('mnist', 'mnist/package.json', 'The embedded MNIST digits (mnist-embedded, the default data)', import.meta.url)), 'src', 'digits');
   const D = 784;
   const images: Float32Array[] = [];
   const labels: number[] = [];

@@ -1,6 +1,5 @@
 // Mice Protein Expression (UCI 342): Data_Cortex_Nuclear, prepared as docs/method.md §6 says.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { IpcaeError } from '../errors.js';
@@ -8,10 +7,12 @@ import { trainTestSplit } from '../tables/random.js';
 import { readRawFile } from './raw.js';
 import type { PreparedDataset } from './dataset.js';
 import { sha256File } from '../files/hash.js';
+import { requireOptional } from '../files/optional-module.js';
 import type * as XLSXModule from '@e965/xlsx';
 
 // SheetJS is large: only the .xls reader loads it, not every CLI start.
-const loadXlsx = () => createRequire(import.meta.url)('@e965/xlsx') as typeof XLSXModule;
+const loadXlsx = () =>
+  requireOptional<typeof XLSXModule>('@e965/xlsx', 'Reading the Mice Protein .xls (the CSV, Data_Cortex_Nuclear.csv, needs nothing)', import.meta.url);
 
 /** The raw files a Mice Protein run can use, in order of preference, and the folders searched. */
 const MICE_FILES = ['Data_Cortex_Nuclear.xls', 'Data_Cortex_Nuclear.xls.gz', 'Data_Cortex_Nuclear.csv', 'Data_Cortex_Nuclear.csv.gz'];
