@@ -9,7 +9,7 @@ import { sha256File } from '../files/hash.js';
 import { resolveOptional } from '../files/optional-module.js';
 
 export function prepareEmbeddedMnist(): PreparedDataset {
-  const dir = path.join(path.dirname(resolveOptional('mnist', 'mnist/package.json', 'The embedded MNIST digits (mnist-embedded, the default data)', import.meta.url)), 'src', 'digits');
+  const dir = path.join(path.dirname(resolveOptional('mnist', 'mnist/package.json', 'Training on the embedded MNIST digits (mnist-embedded, the default data)', import.meta.url)), 'src', 'digits');
   const D = 784;
   const images: Float32Array[] = [];
   const labels: number[] = [];
