@@ -1,5 +1,5 @@
 // The CommonJS face of the package: dist/lib (ESM, from tsc) bundled by esbuild into
-// dist/cjs/index.cjs (dependencies stay external), with the ESM declarations copied into a
+// dist/cjs/index.cjs, experiments.cjs and datasets.cjs (dependencies stay external), with the ESM declarations copied into a
 // "type": "commonjs" folder so that TypeScript types `require('ipcae')` too.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'cjs');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// The main entry and the two subpaths (ipcae/experiments, ipcae/datasets), one bundle each.
+for (const [entry, file] of [['index.js', 'index.cjs'], ['entries/experiments.js', 'experiments.cjs'], ['entries/datasets.js', 'datasets.cjs']])
 await build({
-  entryPoints: [path.join(root, 'dist', 'lib', 'index.js')],
-  outfile: path.join(out, 'index.cjs'),
+  entryPoints: [path.join(root, 'dist', 'lib', entry)],
+  outfile: path.join(out, file),
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -74,6 +74,16 @@ preload().catch((e) => console.log(JSON.stringify({ preload: e.code })));`,
       assert.ok(err.message.includes(apt), err.message);
       assert.doesNotMatch(err.message, /build:native/);
 
+      // the subpaths: ipcae/experiments and ipcae/datasets, from import and from require
+      const sub = kind === 'module' ? 'sub.mjs' : 'sub.cjs';
+      writeFileSync(
+        path.join(proj, sub),
+        `${kind === 'module' ? "import { speedUp, FIT_OPTIONS } from 'ipcae/experiments';\nimport { DATASET_REGISTRY, torchRandperm } from 'ipcae/datasets';" : "const { speedUp, FIT_OPTIONS } = require('ipcae/experiments');\nconst { DATASET_REGISTRY, torchRandperm } = require('ipcae/datasets');"}
+console.log(JSON.stringify({ speedUp: typeof speedUp, options: FIT_OPTIONS.map((o) => o.key).includes('temperature'), mice: 'mice' in DATASET_REGISTRY, perm: torchRandperm(5, 42).length }));`,
+      );
+      const subOut = spawnSync(process.execPath, [sub], { cwd: proj, encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(subOut.stdout.trim() || '{}'), { speedUp: 'function', options: true, mice: true, perm: 5 }, subOut.stderr);
+
       mkdirSync(path.join(installed, 'build', 'Release'), { recursive: true });
       copyFileSync(addon, path.join(installed, 'build', 'Release', 'ipcae.node'));
       const script = kind === 'module' ? 'fit.mjs' : 'fit.cjs';

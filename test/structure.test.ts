@@ -24,7 +24,7 @@ const LAYERS: string[][] = [
   ['lib/report'],
   ['lib/slurm'],
   ['lib/cli'],
-  ['lib/index.ts'],
+  ['lib/index.ts', 'lib/entries'],
 ];
 
 function unitOf(file: string): { unit: string; layer: number } | undefined {
