@@ -14,10 +14,7 @@ import { prepareMice, findMiceFile } from './mice.js';
 import { prepareHar, findHarRoot } from './har.js';
 import { prepareMnistLike, prepareCoil20, prepareIsolet, findIsoletFiles, findFile } from './paper.js';
 import { prepareArcene, prepareBreast, prepareCancer, prepareDexter, prepareGene } from './official-wide.js';
-import { installLinearSchemaAssign } from '../tables/arrow-wide.js';
 
-// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
-installLinearSchemaAssign();
 
 export interface DatasetInfo {
   name: string;

@@ -8,6 +8,7 @@ import type { EpochMetrics } from '../train/trainer.js';
 import { IpcaeError } from '../errors.js';
 import { SUGGESTION_RULE, suggestK } from '../stats/sweep.js';
 import { paperValue } from './paper.js';
+import { DEFAULT_SCHEDULE } from '../train/schedule.js';
 import { formatMetric } from '../task.js';
 
 export interface RunRecord {
@@ -146,8 +147,8 @@ export function paperCell(s: Summary): string | undefined {
   return p ? `${formatMetric(s.metric, p[0])} ± ${formatMetric(s.metric, p[1])}` : undefined;
 }
 
-/** The paper's runs: 200 epochs. A shorter CAE run, or one still improving at its end, is no Table-3 reference. */
-const PAPER_EPOCHS = 200;
+/** The paper's runs: 200 epochs (the default schedule's). A shorter CAE run, or one still improving at its end, is no Table-3 reference. */
+const PAPER_EPOCHS = DEFAULT_SCHEDULE.epochs;
 
 /**
  * Table 3: the first epoch (1-based) at which the fast run's mean validation loss reaches the

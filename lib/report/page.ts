@@ -28,8 +28,9 @@ export function resultsTableHtml(runs: RunRecord[], labels: string[]): string {
   const cell = (label: string, c: string) => {
     const s = at(label, c);
     if (!s) return '<td class="none">—</td>';
+    const paper = paperCell(s);
     return hasResult(s)
-      ? `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${formatUnique(s)} %</span> <span class="n">n = ${s.seeds.length}</span>${paperCell(s) ? ` <span class="paper">paper ${esc(paperCell(s)!)}</span>` : ''}</td>`
+      ? `<td><span class="v">${esc(formatValue(s))}</span> <span class="up">UP ${formatUnique(s)} %</span> <span class="n">n = ${s.seeds.length}</span>${paper ? ` <span class="paper">paper ${esc(paper)}</span>` : ''}</td>`
       : `<td><span class="v diverged">${esc(formatValue(s))}</span></td>`;
   };
   return [

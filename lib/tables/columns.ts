@@ -4,7 +4,8 @@
 import { DataType, Field, RecordBatch, Schema, Struct, Table, Type, makeData, util, type Data, type Vector } from 'apache-arrow';
 import { installLinearSchemaAssign } from './arrow-wide.js';
 
-// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
+// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts). Installed
+// here, once: every module that reads or builds tables (read, csv, memory, registry) imports this one.
 installLinearSchemaAssign();
 
 /** What a column can be used as. */

@@ -8,10 +8,7 @@ import { IpcaeError, type ErrorCode } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { readTableSync, type ReadResult, type TableInput } from './read.js';
 import { prepareTableAsync, type PreparedTable, type TablePrepOptions } from './table.js';
-import { installLinearSchemaAssign } from './arrow-wide.js';
 
-// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
-installLinearSchemaAssign();
 
 /** Files smaller than this are read on the calling thread (a worker costs ~0.1 s to start). */
 export const WORKER_THRESHOLD_BYTES = 2 << 20;

@@ -9,10 +9,7 @@ import { IpcaeError, describe } from '../errors.js';
 import { registerArrowCodecs } from './codecs.js';
 import { readCsv, readCsvFile, type CsvReadResult } from './csv.js';
 import { checkNames, columnsToTable, isColumnsInput, isMatrixInput, matrixToTable, rowsToTable, type ColumnsInput, type MatrixInput } from './memory.js';
-import { installLinearSchemaAssign } from './arrow-wide.js';
 
-// Wide tables: apache-arrow's Schema.assign is quadratic in the columns (arrow-wide.ts).
-installLinearSchemaAssign();
 
 export type TableFormat = 'arrow-file' | 'arrow-stream' | 'parquet' | 'csv' | 'arrow-table' | 'rows' | 'matrix' | 'columns';
 
