@@ -5,6 +5,7 @@ import { featureScores, type FeatureScore } from '../stats/scores.js';
 import { IpcaeError } from '../errors.js';
 import { sittingsLine, type SittingsSummary } from './sittings.js';
 import { formatMetric, metricByKey, taskMetric, type MetricKey } from '../task.js';
+import { divergedList } from '../fit/selector.js';
 
 export interface SeedSummary {
   seed: number;
@@ -116,7 +117,7 @@ export interface Summary {
 /** ERR_DIVERGED naming the seeds that diverged, or undefined when none did. */
 export function divergedError(s: Summary, where: string): IpcaeError | undefined {
   if (!s.diverged?.length) return undefined;
-  const list = s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ');
+  const list = divergedList(s.diverged);
   return new IpcaeError(
     'ERR_DIVERGED',
     `training diverged (non-finite loss) for ${list}: ${s.seeds.length ? `those seeds have no result; the results of the ${s.seeds.length} other seed(s) are in ${where}` : `no seed has a result (${where})`}. Try a smaller learning rate.`,
@@ -229,7 +230,7 @@ export function summaryMarkdown(s: Summary): string {
     ...(s.warnings?.length ? [...s.warnings.map((w) => `**Warning**: ${w}`), ''] : []),
     ...(s.sittings ? [sittingsLine(s.secondsTotal, s.sittings), ''] : []),
     ...(s.diverged?.length
-      ? [`**Diverged** (non-finite loss; no result): ${s.diverged.map((d) => `seed ${d.seed} at epoch ${d.epoch + 1}`).join(', ')}`, '']
+      ? [`**Diverged** (non-finite loss; no result): ${divergedList(s.diverged)}`, '']
       : []),
   ];
   return lines.join('\n');
